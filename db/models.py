@@ -1,0 +1,167 @@
+"""SQLAlchemy 2.0 models: the archive's schema.
+
+Table and column names are part of the product's interface (users query them
+with ``matome sql`` and Datasette), so they are plain, stable and documented.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        date: Date(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class Story(Base):
+    """A submission (story, ask, show, job or poll) as HN lists and shows it."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    domain: Mapped[str | None] = mapped_column(String(255))
+    author: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[int | None]
+    created_at: Mapped[datetime | None]
+    comment_count: Mapped[int | None] = mapped_column(
+        doc="comment count as HN shows it (includes comments hidden from logged-out readers)"
+    )
+    text_html: Mapped[str | None] = mapped_column(Text, doc="the OP text (Ask HN etc.), as served")
+    dead: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime]
+    last_crawled_at: Mapped[datetime | None] = mapped_column(
+        doc="when the whole thread was last stored; NULL while only listed"
+    )
+    # Translation (filled by `matome translate`).
+    title_ja: Mapped[str | None] = mapped_column(Text)
+    title_ja_model: Mapped[str | None] = mapped_column(String(255))
+    title_ja_at: Mapped[datetime | None]
+
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="story", order_by="Comment.position"
+    )
+
+
+class Comment(Base):
+    """One comment of a thread; ``position`` is its display order within the thread."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_story_id_position", "story_id", "position"),
+        Index("ix_comments_author", "author"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"))
+    parent_id: Mapped[int] = mapped_column(Integer, doc="the story id or a comment id")
+    depth: Mapped[int] = mapped_column(Integer, doc="0 for a reply to the story")
+    position: Mapped[int] = mapped_column(Integer, doc="display order in the thread, 0-based")
+    author: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime | None]
+    text_html: Mapped[str | None] = mapped_column(Text, doc="comment HTML as HN serves it")
+    text: Mapped[str | None] = mapped_column(Text, doc="plain text, paragraphs kept")
+    descendants: Mapped[int | None] = mapped_column(doc="replies below this comment (togg n - 1)")
+    dead: Mapped[bool] = mapped_column(Boolean, default=False)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    missing_since: Mapped[datetime | None] = mapped_column(
+        doc="set when a later crawl of the complete thread no longer showed this comment"
+    )
+    # Translation (filled by `matome translate`; cleared when the source text changes).
+    text_ja: Mapped[str | None] = mapped_column(Text)
+    text_ja_model: Mapped[str | None] = mapped_column(String(255))
+    text_ja_at: Mapped[datetime | None]
+    text_ja_untranslated: Mapped[int | None] = mapped_column(
+        doc="segments the model failed on and that were kept in English"
+    )
+
+    story: Mapped[Story] = relationship(back_populates="comments")
+
+
+class FrontPage(Base):
+    """One row of a listing: a past front page (``source='front'``) or a live /news snapshot."""
+
+    __tablename__ = "front_pages"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(8), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+    score: Mapped[int | None]
+    comment_count: Mapped[int | None]
+    captured_at: Mapped[datetime]
+
+
+class CrawlRun(Base):
+    """One spider run, with its arguments and Scrapy's final stats."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spider: Mapped[str] = mapped_column(String(32))
+    arguments: Mapped[dict[str, Any]]
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), doc="running, finished or the finish reason")
+    stats: Mapped[dict[str, Any] | None]
+
+
+class TranslationMemory(Base):
+    """Translated segments keyed by source hash, model and settings: re-runs cost nothing."""
+
+    __tablename__ = "translation_memory"
+
+    source_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    settings: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    target: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Post(Base):
+    """The slug a story's post was given: kept so re-exports land on the same path."""
+
+    __tablename__ = "posts"
+    __table_args__ = (UniqueConstraint("day", "slug"),)
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), primary_key=True)
+    day: Mapped[date]
+    slug: Mapped[str] = mapped_column(String(255))
+    exported_at: Mapped[datetime | None]

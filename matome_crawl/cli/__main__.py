@@ -1,0 +1,3 @@
+from matome_crawl.cli import main
+
+main()

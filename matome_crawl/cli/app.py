@@ -1,0 +1,100 @@
+"""The ``matome`` click group and the options and helpers its commands share."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import click
+
+from db.engine import DB_URL_ENV, Database, connect
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(package_name="matome-crawl", prog_name="matome")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+def cli(verbose: int, quiet: bool) -> None:
+    """Turn Hacker News threads into dated Japanese matome (roundup) Hugo posts.
+
+    Data flows one way: crawl → DB → translate → DB → export. Every command
+    is safe to re-run.
+    """
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    if quiet:
+        level = logging.ERROR
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def db_option(func: F) -> F:
+    """``--db URL``: the SQLAlchemy URL (or a SQLite file path) of the archive."""
+    return click.option(
+        "--db",
+        "db_url",
+        envvar=DB_URL_ENV,
+        default=None,
+        metavar="URL",
+        help=f"SQLAlchemy URL or SQLite file [env {DB_URL_ENV}; default: matome.sqlite3].",
+    )(func)
+
+
+def open_database(db_url: str | None, *, migrate: bool = True) -> Database:
+    """Open (and create or upgrade) the archive, turning connection failures into one line."""
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    try:
+        return connect(db_url, migrate=migrate)
+    except (ArgumentError, OperationalError) as exc:
+        raise click.ClickException(f"cannot open database {db_url or 'matome.sqlite3'}: {exc}")
+
+
+OUTPUT_FORMATS = ("table", "json", "csv")
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(OUTPUT_FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(func)
+
+
+def echo_rows(
+    rows: Iterable[Mapping[str, Any]],
+    output_format: str,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+) -> None:
+    """Write rows to stdout as a table, JSON (UTF-8, not escaped) or CSV."""
+    rows = list(rows)
+    if columns is None:
+        columns = list(rows[0].keys()) if rows else []
+    if output_format == "json":
+        click.echo(json.dumps([dict(r) for r in rows], ensure_ascii=False, indent=2, default=str))
+    elif output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, show_lines=False)
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        Console(soft_wrap=False).print(table)

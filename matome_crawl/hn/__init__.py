@@ -1,0 +1,1 @@
+"""Pure Hacker News parsing: HTML/JSON in, typed records out. No Scrapy imports here."""
