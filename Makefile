@@ -21,7 +21,6 @@ demo: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/alembic -c db/alembic.ini check
 	$(BIN)/python -m pytest
 
 bench: install

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from matome_crawl.cli import db_commands
+from matome_crawl.cli import (
+    db_commands,
+    export_commands,
+    model_commands,
+    site_commands,
+    translate_commands,
+)
 from matome_crawl.cli.app import cli
 
 cli.add_command(db_commands.db)
+cli.add_command(translate_commands.translate)
+cli.add_command(model_commands.model)
+cli.add_command(export_commands.export)
+cli.add_command(site_commands.site)
 
 
 def main() -> None:

@@ -53,7 +53,8 @@ def open_database(db_url: str | None, *, migrate: bool = True) -> Database:
     try:
         return connect(db_url, migrate=migrate)
     except (ArgumentError, OperationalError) as exc:
-        raise click.ClickException(f"cannot open database {db_url or 'matome.sqlite3'}: {exc}")
+        target = db_url or "matome.sqlite3"
+        raise click.ClickException(f"cannot open database {target}: {exc}") from exc
 
 
 OUTPUT_FORMATS = ("table", "json", "csv")

@@ -1,0 +1,39 @@
+"""Fixtures shared by every test package: paths to the shared HN data, temporary databases."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from db.engine import Database, connect
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared"
+HN_FIXTURES = SHARED / "fixtures" / "hn"
+GOLDEN = SHARED / "golden"
+
+# Tests never reach a real proxy, the live HN site or the Hugging Face hub.
+for _var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_var, None)
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.pop("MATOME_DB_URL", None)
+os.environ.pop("MATOME_HN_BASE_URL", None)
+os.environ.pop("MATOME_HN_API_URL", None)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A path for a real SQLite file in a temporary directory."""
+    return tmp_path / "matome.sqlite3"
+
+
+@pytest.fixture
+def database(db_path: Path) -> Iterator[Database]:
+    """A migrated, empty archive in a real temporary SQLite file."""
+    database = connect(f"sqlite:///{db_path}")
+    yield database
+    database.dispose()
