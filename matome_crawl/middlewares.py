@@ -22,15 +22,16 @@ BACKOFF_STATUSES = frozenset({429, 503})
 class HNRateLimitMiddleware:
     """Retry HN's 200 "Sorry…" page like a 429, and back off the HN slot after any rate limit.
 
-    The slot's delay doubles (from ``HN_BACKOFF_BASE`` to ``HN_BACKOFF_MAX``)
-    after a rate-limit answer and returns to ``HN_CRAWL_DELAY`` after a success.
+    The slot's delay is multiplied by ``HN_BACKOFF_FACTOR`` (up to
+    ``HN_BACKOFF_MAX``) after a rate-limit answer and returns to
+    ``HN_CRAWL_DELAY`` after a success.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         settings = crawler.settings
         self.base_delay = settings.getfloat("HN_CRAWL_DELAY")
-        self.backoff_base = settings.getfloat("HN_BACKOFF_BASE")
+        self.backoff_factor = settings.getfloat("HN_BACKOFF_FACTOR")
         self.backoff_max = settings.getfloat("HN_BACKOFF_MAX")
         self.max_retry_times = settings.getint("RETRY_TIMES")
 
@@ -70,7 +71,7 @@ class HNRateLimitMiddleware:
         slot = self._slot()
         if slot is None:
             return
-        delay = min(self.backoff_max, max(self.backoff_base, slot.delay * 2))
+        delay = min(self.backoff_max, max(self.base_delay, slot.delay) * self.backoff_factor)
         if delay > slot.delay:
             logger.warning(
                 "HN is rate limiting (HTTP %s): waiting %.0f s between requests", status, delay

@@ -24,8 +24,9 @@ HN_API_URL = os.environ.get("MATOME_HN_API_URL", "https://hacker-news.firebaseio
 HN_CRAWL_DELAY = 30.0
 HN_CONCURRENCY = 1
 # After a rate-limit answer (429, 503 or HN's 200 "Sorry…" page) the HN slot's
-# delay doubles from HN_BACKOFF_BASE up to HN_BACKOFF_MAX, and relaxes after a success.
-HN_BACKOFF_BASE = 60.0
+# delay is multiplied by HN_BACKOFF_FACTOR (up to HN_BACKOFF_MAX seconds) and
+# returns to HN_CRAWL_DELAY after a success.
+HN_BACKOFF_FACTOR = 2.0
 HN_BACKOFF_MAX = 900.0
 # The archive (SQLAlchemy URL); empty means $MATOME_DB_URL or ./matome.sqlite3.
 MATOME_DB_URL = os.environ.get("MATOME_DB_URL", "")

@@ -69,6 +69,13 @@ class HNSpider(scrapy.Spider):
         except HNPageError as exc:
             yield from self._page_failed(response, exc)
             return
+        requested = response.meta.get("story_id")
+        if page.story is not None and requested is not None and page.story_id != requested:
+            yield from self._page_failed(
+                response,
+                HNPageError(response.url, f"page shows item {page.story_id}, not {requested}"),
+            )
+            return
         if page.story is None and not pages:
             self.logger.info(
                 "item %s is a comment on story %s: crawling the story",
