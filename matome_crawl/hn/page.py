@@ -6,8 +6,7 @@ import html
 import re
 from datetime import UTC, datetime
 
-import lxml.html
-from lxml.html import HtmlElement
+from lxml import etree
 
 from matome_crawl.hn.errors import NotAnItem, RateLimited, TruncatedPage
 
@@ -18,6 +17,11 @@ FOOTER_MARKER_SINGLE = b"class='yclinks'"
 _NOT_AN_ITEM = (b"No such item.", b"Unknown.")
 
 _INT = re.compile(r"\d+")
+
+Element = etree._Element
+# Plain lxml.etree elements (not lxml.html's): no per-element class lookup, and
+# precompiled XPath instead of find_class, which compiles one per call.
+text_of = etree.XPath("string()", smart_strings=False)
 
 
 def as_bytes(body: str | bytes) -> bytes:
@@ -34,7 +38,7 @@ def is_complete_page(body: str | bytes) -> bool:
     return FOOTER_MARKER in data or FOOTER_MARKER_SINGLE in data
 
 
-def load_page(url: str, body: str | bytes) -> HtmlElement:
+def load_page(url: str, body: str | bytes) -> Element:
     """Check a body for HN's error pages and truncation, then parse it (UTF-8)."""
     data = as_bytes(body)
     if is_rate_limit_page(data):
@@ -46,8 +50,7 @@ def load_page(url: str, body: str | bytes) -> HtmlElement:
         raise NotAnItem(url, f"HN answered {stripped.decode()!r}")
     if not is_complete_page(data):
         raise TruncatedPage(url, f"page ends before HN's footer after {len(data)} bytes: truncated")
-    parser = lxml.html.HTMLParser(encoding="utf-8")
-    return lxml.html.document_fromstring(data, parser=parser)
+    return etree.fromstring(data, etree.HTMLParser(encoding="utf-8"))
 
 
 def parse_age(title: str | None) -> datetime | None:
@@ -68,8 +71,19 @@ def first_int(text: str | None) -> int | None:
     return int(match.group()) if match else None
 
 
-def inner_html(element: HtmlElement) -> str:
+def inner_html(element: Element) -> str:
     """The element's children serialised as HTML (entities decoded, tags closed)."""
     parts = [html.escape(element.text, quote=False)] if element.text else []
-    parts.extend(lxml.html.tostring(child, encoding="unicode") for child in element)
+    parts.extend(etree.tostring(child, method="html", encoding="unicode") for child in element)
     return "".join(parts).strip()
+
+
+def index_classes(element: Element) -> dict[str, Element]:
+    """The first element at or under ``element`` for each class token, in one pass."""
+    index: dict[str, Element] = {}
+    for node in element.iter():
+        classes = node.get("class")
+        if classes:
+            for token in classes.split():
+                index.setdefault(token, node)
+    return index

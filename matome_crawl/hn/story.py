@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
-from lxml.html import HtmlElement
-
 from matome_crawl.hn.model import StoryRecord
-from matome_crawl.hn.page import first_int, parse_age
+from matome_crawl.hn.page import Element, first_int, index_classes, parse_age, text_of
 
 _SHOW_PREFIX = "show hn"
 _ASK_PREFIXES = ("ask hn", "tell hn")
@@ -26,10 +24,10 @@ def story_type(title: str, url: str | None, *, is_job: bool, is_poll: bool) -> s
     return "story"
 
 
-def _comment_count(subline: HtmlElement) -> int | None:
+def _comment_count(subline: Element) -> int | None:
     """The last ``item?id=`` link reads "124 comments", "1 comment" or "discuss" (= 0)."""
     for link in reversed(subline.findall(".//a")):
-        text = link.text_content().replace("\xa0", " ").strip()
+        text = text_of(link).replace("\xa0", " ").strip()
         if text == "discuss":
             return 0
         if "comment" in text:
@@ -37,26 +35,25 @@ def _comment_count(subline: HtmlElement) -> int | None:
     return None
 
 
-def parse_story_row(row: HtmlElement, subtext: HtmlElement | None, page_url: str) -> StoryRecord:
+def parse_story_row(row: Element, subtext: Element | None, page_url: str) -> StoryRecord:
     """A ``tr.athing`` story row and the ``td.subtext`` cell below it."""
-    titleline = row.find_class("titleline")[0]
+    titleline = index_classes(row)["titleline"]
     link = titleline.find("a")
-    title = link.text_content().strip()
+    title = text_of(link).strip()
     href = link.get("href") or ""
     story_id = int(row.get("id"))
     # Self posts link to their own item page; dead jobs have no link at all.
     url = None if not href or href.startswith("item?id=") else urljoin(page_url, href)
-    sitestr = titleline.find_class("sitestr")
-    markers = (titleline.text or "") + " " + (subtext.text_content() if subtext is not None else "")
+    sitestr = index_classes(titleline).get("sitestr")
+    markers = (titleline.text or "") + " " + (text_of(subtext) if subtext is not None else "")
 
     author = score = created_at = comment_count = None
     if subtext is not None:
-        users = subtext.find_class("hnuser")
-        author = users[0].text_content().strip() if users else None
-        scores = subtext.find_class("score")
-        score = first_int(scores[0].text_content()) if scores else None
-        ages = subtext.find_class("age")
-        created_at = parse_age(ages[0].get("title")) if ages else None
+        cells = index_classes(subtext)
+        user, score_cell, age = cells.get("hnuser"), cells.get("score"), cells.get("age")
+        author = text_of(user).strip() if user is not None else None
+        score = first_int(text_of(score_cell)) if score_cell is not None else None
+        created_at = parse_age(age.get("title")) if age is not None else None
         comment_count = _comment_count(subtext)
     is_job = author is None and score is None
     return StoryRecord(
@@ -64,7 +61,7 @@ def parse_story_row(row: HtmlElement, subtext: HtmlElement | None, page_url: str
         type=story_type(title, url, is_job=is_job, is_poll=False),
         title=title,
         url=url,
-        domain=sitestr[0].text_content().strip() if sitestr else None,
+        domain=text_of(sitestr).strip() if sitestr is not None else None,
         author=author,
         score=score,
         created_at=created_at,
@@ -74,10 +71,9 @@ def parse_story_row(row: HtmlElement, subtext: HtmlElement | None, page_url: str
     )
 
 
-def subtext_after(row: HtmlElement) -> HtmlElement | None:
+def subtext_after(row: Element) -> Element | None:
     """The ``td.subtext`` in the row right after a story row."""
     sibling = row.getnext()
     if sibling is None:
         return None
-    cells = sibling.find_class("subtext")
-    return cells[0] if cells else None
+    return index_classes(sibling).get("subtext")

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from lxml.html import HtmlElement
+from matome_crawl.hn.page import Element, text_of
 
 ELLIPSIS = "..."
 
 
-def _link_text(link: HtmlElement) -> str:
+def _link_text(link: Element) -> str:
     """HN shortens long link texts with "..."; the href holds the whole URL."""
-    text = link.text_content()
+    text = text_of(link)
     href = link.get("href") or ""
     if text.endswith(ELLIPSIS) and href.startswith(text[: -len(ELLIPSIS)]):
         return href
     return text
 
 
-def _inline_text(element: HtmlElement) -> str:
+def _inline_text(element: Element) -> str:
     parts = [element.text or ""]
     for child in element:
         if child.tag == "a":
@@ -27,7 +27,7 @@ def _inline_text(element: HtmlElement) -> str:
     return "".join(parts)
 
 
-def html_to_text(element: HtmlElement) -> str:
+def html_to_text(element: Element) -> str:
     """Paragraphs joined by a blank line; ``<pre>`` blocks kept verbatim."""
     paragraphs: list[str] = []
     buffer: list[str] = [element.text or ""]
@@ -45,7 +45,7 @@ def html_to_text(element: HtmlElement) -> str:
             flush()
         elif child.tag == "pre":
             flush()
-            code = child.text_content().strip("\n")
+            code = text_of(child).strip("\n")
             if code.strip():
                 paragraphs.append(code)
         elif child.tag == "a":

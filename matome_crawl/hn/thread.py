@@ -6,14 +6,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from urllib.parse import parse_qs, urljoin, urlparse
 
-from lxml.html import HtmlElement
+from lxml import etree
 
 from matome_crawl.hn.errors import HNPageError, UnrecognisedLayout
+from matome_crawl.hn.listing import MORELINK
 from matome_crawl.hn.model import CommentRecord, PollOption, StoryRecord, Thread, ThreadPage
-from matome_crawl.hn.page import first_int, inner_html, load_page, parse_age
+from matome_crawl.hn.page import (
+    Element,
+    first_int,
+    index_classes,
+    inner_html,
+    load_page,
+    parse_age,
+    text_of,
+)
 from matome_crawl.hn.story import parse_story_row, story_type, subtext_after
 from matome_crawl.hn.text import html_to_text
 
+_FATITEM = etree.XPath("//table[@class='fatitem']")
+_COMMENT_TREE = etree.XPath("//table[@class='comment-tree']")
 # commtext colour classes: c00 is normal; cdd is the colour of dead text.
 _DEAD_COLOUR = "cdd"
 _PLACEHOLDERS = {"[deleted]": "deleted", "[dead]": "dead", "[flagged]": "flagged"}
@@ -26,7 +37,7 @@ def parse_thread_page(url: str, body: str | bytes) -> ThreadPage:
     truncated, "No such item." and pre-2016 pages.
     """
     root = load_page(url, body)
-    fatitems = root.find_class("fatitem")
+    fatitems = _FATITEM(root)
     if not fatitems:
         raise UnrecognisedLayout(url, "unrecognised page layout: no fatitem table (pre-2016 HN?)")
     fatitem = fatitems[0]
@@ -38,11 +49,12 @@ def parse_thread_page(url: str, body: str | bytes) -> ThreadPage:
     story: StoryRecord | None = None
     root_comment: CommentRecord | None = None
     poll_options: list[PollOption] = []
-    if top.find_class("titleline"):
+    top_cells = index_classes(top)
+    if "titleline" in top_cells:
         story = parse_story_row(top, subtext_after(top), url)
         poll_options = [_poll_option(row) for row in top_rows[1:]]
-        toptext = fatitem.find_class("toptext")
-        text_html = inner_html(toptext[0]) if toptext else ""
+        toptext = index_classes(fatitem).get("toptext")
+        text_html = inner_html(toptext) if toptext is not None else ""
         story = replace(
             story,
             text_html=text_html or None,
@@ -51,27 +63,39 @@ def parse_thread_page(url: str, body: str | bytes) -> ThreadPage:
             else story_type(story.title, story.url, is_job=story.type == "job", is_poll=False),
         )
         story_id = story.id
-    elif top.find_class("comhead"):
-        root_comment = _parse_comment(url, top, depth=0, position=0, parent_id=0)
+    elif "comhead" in top_cells:
         story_id, parent_id = _comment_page_links(url, top)
-        root_comment = replace(root_comment, parent_id=parent_id, depth=-1)
+        root_comment = _parse_comment(
+            url, top, top_cells, depth=-1, parent_id=parent_id, position=0
+        )
     else:
         raise UnrecognisedLayout(
             url, "unrecognised page layout: fatitem is neither story nor comment"
         )
 
-    rows = [
-        _parse_comment(url, row, depth=_indent(url, row), position=i, parent_id=0)
-        for i, row in enumerate(_comment_rows(root))
-    ]
     root_id = story.id if story is not None else root_comment.id  # type: ignore[union-attr]
-    more = root.find_class("morelink")
+    trees = _COMMENT_TREE(root)
+    if not trees and story is not None and story.comment_count:
+        # Never mistake a changed layout for a thread without comments.
+        raise UnrecognisedLayout(
+            url, f"unrecognised page layout: {story.comment_count} comments but no comment tree"
+        )
+    rows = _comment_rows(trees[0]) if trees else []
+    cells = [index_classes(row) for row in rows]
+    depths = [_indent(url, row, c) for row, c in zip(rows, cells, strict=True)]
+    ids = [int(row.get("id")) for row in rows]
+    parents = parent_ids(zip(ids, depths, strict=True), root_id)
+    comments = [
+        _parse_comment(url, row, c, depth=d, parent_id=p, position=i)
+        for i, (row, c, d, p) in enumerate(zip(rows, cells, depths, parents, strict=True))
+    ]
+    more = MORELINK(root)
     return ThreadPage(
         url=url,
         story_id=story_id,
         story=story,
         root_comment=root_comment,
-        comments=link_parents(rows, root_id),
+        comments=comments,
         next_url=urljoin(url, more[0].get("href")) if more else None,
         page=_page_number(url),
         poll_options=poll_options,
@@ -79,7 +103,11 @@ def parse_thread_page(url: str, body: str | bytes) -> ThreadPage:
 
 
 def join_pages(pages: Sequence[ThreadPage]) -> Thread:
-    """A whole thread from its pages in order: positions run on, parents link across pages."""
+    """A whole thread from its pages in order: positions run on, parents link across pages.
+
+    A comment that moved between two page fetches (it shows on both pages)
+    is kept once, where it was first seen.
+    """
     if not pages:
         raise ValueError("join_pages needs at least one page")
     first = pages[0]
@@ -90,107 +118,105 @@ def join_pages(pages: Sequence[ThreadPage]) -> Thread:
             raise HNPageError(
                 page.url, f"page belongs to item {page.story_id}, not {first.story_id}"
             )
-    rows = [comment for page in pages for comment in page.comments]
-    rows = [replace(c, position=i) for i, c in enumerate(rows)]
-    _check_unique(first.url, rows)
+    comments = first.comments
+    if len(pages) > 1:
+        seen: set[int] = set()
+        rows = []
+        for comment in (c for page in pages for c in page.comments):
+            if comment.id not in seen:
+                seen.add(comment.id)
+                rows.append(comment)
+        parents = parent_ids(((c.id, c.depth) for c in rows), first.story_id)
+        comments = [
+            replace(c, position=i, parent_id=parent)
+            for i, (c, parent) in enumerate(zip(rows, parents, strict=True))
+        ]
     return Thread(
-        story=first.story,
-        comments=link_parents(rows, first.story_id),
-        pages=len(pages),
-        poll_options=first.poll_options,
+        story=first.story, comments=comments, pages=len(pages), poll_options=first.poll_options
     )
 
 
-def link_parents(rows: Iterable[CommentRecord], root_id: int) -> list[CommentRecord]:
-    """Set each comment's parent from indent and order: the nearest earlier, shallower row."""
-    stack: list[CommentRecord] = []
-    linked = []
-    for row in rows:
-        while stack and stack[-1].depth >= row.depth:
+def parent_ids(ids_and_depths: Iterable[tuple[int, int]], root_id: int) -> list[int]:
+    """Each row's parent from indent and order: the nearest earlier row one level up."""
+    stack: list[tuple[int, int]] = []  # (depth, id) of the open ancestors
+    parents = []
+    for item_id, depth in ids_and_depths:
+        while stack and stack[-1][0] >= depth:
             stack.pop()
-        parent_id = stack[-1].id if stack else root_id
-        row = replace(row, parent_id=parent_id)
-        stack.append(row)
-        linked.append(row)
-    return linked
+        parents.append(stack[-1][1] if stack else root_id)
+        stack.append((depth, item_id))
+    return parents
 
 
-def _check_unique(url: str, rows: list[CommentRecord]) -> None:
-    seen: set[int] = set()
-    for row in rows:
-        if row.id in seen:
-            raise HNPageError(url, f"comment {row.id} appears twice across the thread's pages")
-        seen.add(row.id)
+def _comment_rows(tree: Element) -> list[Element]:
+    return [r for r in tree.iter("tr") if "comtr" in (r.get("class") or "").split()]
 
 
-def _comment_rows(root: HtmlElement) -> list[HtmlElement]:
-    trees = root.find_class("comment-tree")
-    if not trees:
-        return []
-    return [r for r in trees[0].iter("tr") if "comtr" in (r.get("class") or "").split()]
-
-
-def _indent(url: str, row: HtmlElement) -> int:
-    cells = row.find_class("ind")
-    if not cells:
+def _indent(url: str, row: Element, cells: dict[str, Element]) -> int:
+    cell = cells.get("ind")
+    if cell is None:
         raise UnrecognisedLayout(
             url, f"unrecognised page layout: comment {row.get('id')} has no indent"
         )
-    indent = cells[0].get("indent")
+    indent = cell.get("indent")
     if indent is not None:
         return int(indent)
-    img = cells[0].find("img")  # older modern pages: a spacer 40 px per level
+    img = cell.find("img")  # older modern pages: a spacer 40 px per level
     return int(img.get("width", "0")) // 40 if img is not None else 0
 
 
 def _parse_comment(
-    url: str, row: HtmlElement, *, depth: int, position: int, parent_id: int
+    url: str,
+    row: Element,
+    cells: dict[str, Element],
+    *,
+    depth: int,
+    parent_id: int,
+    position: int,
 ) -> CommentRecord:
-    comhead = row.find_class("comhead")
-    if not comhead:
+    head = cells.get("comhead")
+    if head is None:
         raise UnrecognisedLayout(
             url, f"unrecognised page layout: comment {row.get('id')} has no comhead"
         )
-    head = comhead[0]
-    users = head.find_class("hnuser")
-    ages = head.find_class("age")
-    toggles = row.find_class("togg")
-    head_text = "".join(t for t in head.itertext())
-    commtexts = row.find_class("commtext")
+    user = cells.get("hnuser")
+    age = cells.get("age")
+    toggle = cells.get("togg")
+    body = cells.get("commtext")
+    head_text = text_of(head)
     text_html = text = None
     dead = "[dead]" in head_text
     flagged = "[flagged]" in head_text
     deleted = False
-    if commtexts:
-        body = commtexts[0]
+    if body is not None:
         text_html = inner_html(body)
         text = html_to_text(body)
         dead = dead or _DEAD_COLOUR in (body.get("class") or "").lower().split()
     else:
-        comment = row.find_class("comment")
-        placeholder = comment[0].text_content().strip() if comment else ""
+        comment = cells.get("comment")
+        placeholder = text_of(comment).strip() if comment is not None else ""
         state = _PLACEHOLDERS.get(placeholder)
         deleted = state == "deleted"
         dead = dead or state == "dead"
         flagged = flagged or state == "flagged"
-    toggle_n = first_int(toggles[0].get("n")) if toggles else None
+    toggle_n = first_int(toggle.get("n")) if toggle is not None else None
     return CommentRecord(
         id=int(row.get("id")),
         parent_id=parent_id,
         depth=depth,
         position=position,
-        author=users[0].text_content().strip() if users else None,
-        created_at=parse_age(ages[0].get("title")) if ages else None,
+        author=text_of(user).strip() if user is not None else None,
+        created_at=parse_age(age.get("title")) if age is not None else None,
         text_html=text_html,
         text=text,
         descendants=toggle_n - 1 if toggle_n else None,
         dead=dead,
         flagged=flagged,
-        deleted=deleted or (not users and not commtexts),
+        deleted=deleted or (user is None and body is None),
     )
 
 
-def _comment_page_links(url: str, row: HtmlElement) -> tuple[int, int]:
+def _comment_page_links(url: str, row: Element) -> tuple[int, int]:
     """A comment's own page links to its parent and ("on:") to its story."""
     parent_id = story_id = None
     for link in row.iter("a"):
@@ -198,7 +224,7 @@ def _comment_page_links(url: str, row: HtmlElement) -> tuple[int, int]:
         if not href.startswith("item?id="):
             continue
         item_id = first_int(href)
-        if link.text_content() == "parent":
+        if text_of(link) == "parent":
             parent_id = item_id
         elif link.getparent() is not None and "onstory" in (link.getparent().get("class") or ""):
             story_id = item_id
@@ -209,14 +235,14 @@ def _comment_page_links(url: str, row: HtmlElement) -> tuple[int, int]:
     return story_id, parent_id if parent_id is not None else story_id
 
 
-def _poll_option(row: HtmlElement) -> PollOption:
-    cells = row.find_class("comment")
+def _poll_option(row: Element) -> PollOption:
+    cell = index_classes(row).get("comment")
     score_row = row.getnext()
-    scores = score_row.find_class("score") if score_row is not None else []
+    score = index_classes(score_row).get("score") if score_row is not None else None
     return PollOption(
         id=int(row.get("id")),
-        text=cells[0].text_content().strip() if cells else "",
-        score=first_int(scores[0].text_content()) if scores else None,
+        text=text_of(cell).strip() if cell is not None else "",
+        score=first_int(text_of(score)) if score is not None else None,
     )
 
 

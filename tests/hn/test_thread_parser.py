@@ -275,3 +275,10 @@ def test_pages_join_into_one_thread():
     single = parse_thread_page(base, raw)
     assert whole.comments == single.comments
     assert whole.pages == 3
+
+
+def test_missing_comment_tree_is_not_an_empty_thread():
+    raw = (ITEMS / "item_48350598.html").read_text()
+    renamed = raw.replace('class="comment-tree"', 'class="comments-v2"')
+    with pytest.raises(UnrecognisedLayout, match="124 comments but no comment tree"):
+        parse_thread_page("https://news.ycombinator.com/item?id=48350598", renamed)
