@@ -23,6 +23,8 @@ HN_API_URL = os.environ.get("MATOME_HN_API_URL", "https://hacker-news.firebaseio
 # and one request at a time (see matome_crawl.addons.HNPoliteness).
 HN_CRAWL_DELAY = 30.0
 HN_CONCURRENCY = 1
+# The official API serves one item per request and asks for no delay.
+HN_API_CONCURRENCY = 8
 # After a rate-limit answer (429, 503 or HN's 200 "Sorry…" page) the HN slot's
 # delay is multiplied by HN_BACKOFF_FACTOR (up to HN_BACKOFF_MAX seconds) and
 # returns to HN_CRAWL_DELAY after a success.
@@ -34,7 +36,6 @@ MATOME_DB_URL = os.environ.get("MATOME_DB_URL", "")
 ADDONS = {"matome_crawl.addons.HNPoliteness": 0}
 DOWNLOAD_DELAY = 0  # the HN slot has its own delay; the API host needs none
 CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 8
 RETRY_ENABLED = True
 RETRY_TIMES = 5
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]

@@ -2,12 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any, TypeVar
 
 import click
 
 from matome_crawl.cli.app import db_option, stderr_console
 from matome_crawl.crawl import CrawlJob, CrawlProgress, crawl_settings, run_crawls
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def source_options(func: F) -> F:
+    """Where pages come from and how politely: shared by crawl, run and backfill."""
+    options = [
+        click.option(
+            "--source",
+            type=click.Choice(["html", "api"]),
+            default="html",
+            show_default=True,
+            help="Threads from the site's pages, or from the official API (one request per "
+            "item, no crawl delay; the day's listing still comes from the site).",
+        ),
+        click.option(
+            "--delay",
+            type=click.FloatRange(min=0),
+            default=None,
+            help="Seconds between requests to the HN site [default: 30, its robots.txt "
+            "Crawl-delay].",
+        ),
+        click.option(
+            "--base-url",
+            envvar="MATOME_HN_BASE_URL",
+            metavar="URL",
+            help="HN site or mirror [env MATOME_HN_BASE_URL; "
+            "default: https://news.ycombinator.com].",
+        ),
+        click.option(
+            "--api-url",
+            envvar="MATOME_HN_API_URL",
+            metavar="URL",
+            help="Official API base [env MATOME_HN_API_URL; "
+            "default: https://hacker-news.firebaseio.com/v0].",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 @click.command()
@@ -29,18 +71,7 @@ from matome_crawl.crawl import CrawlJob, CrawlProgress, crawl_settings, run_craw
     type=click.IntRange(min=1),
     help="List pages to read (30 stories each).",
 )
-@click.option(
-    "--delay",
-    type=click.FloatRange(min=0),
-    default=None,
-    help="Seconds between HN requests [default: 30, HN's robots.txt Crawl-delay].",
-)
-@click.option(
-    "--base-url",
-    envvar="MATOME_HN_BASE_URL",
-    metavar="URL",
-    help="HN site or mirror [env MATOME_HN_BASE_URL; default: https://news.ycombinator.com].",
-)
+@source_options
 @db_option
 def crawl(
     day: object,
@@ -49,8 +80,10 @@ def crawl(
     ids: tuple[int, ...],
     top: int,
     pages: int,
+    source: str,
     delay: float | None,
     base_url: str | None,
+    api_url: str | None,
     db_url: str | None,
 ) -> None:
     """Crawl Hacker News into the archive.
@@ -71,13 +104,19 @@ def crawl(
         raise click.UsageError("--thread needs at least one item ID")
     if ids and not threads:
         raise click.UsageError("item IDs are only taken with --thread")
+    arguments: dict[str, object] = {}
     if threads:
-        job = CrawlJob("thread", {"ids": list(ids)})
+        arguments["ids"] = list(ids)
     else:
-        arguments: dict[str, object] = {"top": top, "pages": pages}
+        arguments.update(top=top, pages=pages)
         if day:
             arguments["day"] = date.fromisoformat(day.strftime("%Y-%m-%d"))  # type: ignore[attr-defined]
-        job = CrawlJob("front", arguments)
+    if source == "api":
+        if api_url:
+            arguments["api_url"] = api_url
+        job = CrawlJob("api", arguments)
+    else:
+        job = CrawlJob("thread" if threads else "front", arguments)
 
     settings = crawl_settings(db_url, base_url=base_url, crawl_delay=delay)
     report = run_with_progress([job], settings)
