@@ -23,7 +23,7 @@ def content_hash(text_html: str | None) -> str:
     return hashlib.sha256((text_html or "").encode("utf-8")).hexdigest()
 
 
-def _insert(session: Session, model: type) -> Any:
+def dialect_insert(session: Session, model: type) -> Any:
     """The dialect's INSERT that supports ON CONFLICT (SQLite and PostgreSQL)."""
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
@@ -72,7 +72,7 @@ def upsert_stories(
     if crawled_at is not None:
         for row in rows:
             row["last_crawled_at"] = crawled_at
-    stmt = _insert(session, Story)
+    stmt = dialect_insert(session, Story)
     new = stmt.excluded
     old = Story.__table__.c
     title_changed = new.title != old.title
@@ -115,7 +115,7 @@ def store_listing(
         for entry in listing.entries
     ]
     if rows:
-        stmt = _insert(session, FrontPage)
+        stmt = dialect_insert(session, FrontPage)
         new = stmt.excluded
         session.execute(
             stmt.on_conflict_do_update(
@@ -184,7 +184,7 @@ def store_thread(session: Session, thread: Thread, crawled_at: datetime) -> Thre
         if r["id"] in known and r["text_html"] is not None and known[r["id"]] != r["content_hash"]
     )
     if rows:
-        stmt = _insert(session, Comment)
+        stmt = dialect_insert(session, Comment)
         new = stmt.excluded
         old = Comment.__table__.c
         has_text = new.text_html.is_not(None)

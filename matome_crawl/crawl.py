@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner, Crawler
@@ -23,6 +23,7 @@ from db.engine import resolve_db_url
 logger = logging.getLogger(__name__)
 
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -144,16 +145,47 @@ def _track(crawler: Crawler, progress: CrawlProgress, on_progress: Callable[[], 
     crawler.signals.connect(item_error, signal=signals.item_error)
 
 
-def run_crawls(
-    jobs: Sequence[CrawlJob],
+class Crawls:
+    """Crawls inside one reactor run: ``await crawls.run(job)`` as often as needed.
+
+    Handed to the ``main`` coroutine of :func:`run_in_reactor`; it also tells
+    whether the user asked to stop (Ctrl-C or SIGTERM).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        progress: CrawlProgress,
+        on_progress: Callable[[], None],
+    ) -> None:
+        self.runner = AsyncCrawlerRunner(settings)
+        self.progress = progress
+        self.on_progress = on_progress
+        self.interrupted = False
+
+    async def run(self, job: CrawlJob) -> dict[str, Any]:
+        """Run one spider to its end; returns its final stats."""
+        crawler = self.runner.create_crawler(job.spider)
+        _track(crawler, self.progress, self.on_progress)
+        try:
+            await self.runner.crawl(crawler, **job.arguments)
+        finally:
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+        return stats
+
+
+def run_in_reactor(
     settings: Settings,
+    main: Callable[[Crawls], Awaitable[T]],
     *,
     progress: CrawlProgress | None = None,
     on_progress: Callable[[], None] = lambda: None,
-) -> CrawlReport:
-    """Run ``jobs`` one after another; returns once all finished (or Ctrl-C stopped them).
+) -> T:
+    """Start Twisted's asyncio reactor, run ``main(crawls)`` in it, stop, return its result.
 
-    Twisted's reactor cannot be restarted, so call this once per process.
+    The first Ctrl-C (or SIGTERM) lets in-flight requests finish and sets
+    ``crawls.interrupted``; a second one stops at once. The reactor cannot be
+    restarted, so call this once per process.
     """
     from scrapy.utils.reactor import install_reactor
 
@@ -161,36 +193,22 @@ def run_crawls(
     from scrapy.utils.defer import deferred_from_coro
     from twisted.internet import reactor
 
-    progress = progress or CrawlProgress()
-    report = CrawlReport()
-    runner = AsyncCrawlerRunner(settings)
-    started = time.monotonic()
-
-    async def crawl_all() -> None:
-        for job in jobs:
-            if report.interrupted:
-                break
-            crawler = runner.create_crawler(job.spider)
-            _track(crawler, progress, on_progress)
-            try:
-                await runner.crawl(crawler, **job.arguments)
-            finally:
-                report.add_stats(crawler.stats.get_stats() if crawler.stats else {})
+    crawls = Crawls(settings, progress or CrawlProgress(), on_progress)
+    outcome: list[Any] = []
+    failures: list[Any] = []
 
     def stop_gracefully(signum: int, _frame: Any) -> None:
-        if report.interrupted:
+        if crawls.interrupted:
             logger.warning("second interrupt: stopping now")
             reactor.callFromThread(reactor.stop)
             return
-        report.interrupted = True
+        crawls.interrupted = True
         logger.warning("interrupted: finishing in-flight requests (press Ctrl-C again to force)")
-        reactor.callFromThread(lambda: deferred_from_coro(runner.stop()))
-
-    failures: list[Any] = []
+        reactor.callFromThread(lambda: deferred_from_coro(crawls.runner.stop()))
 
     def start() -> None:
-        deferred = deferred_from_coro(crawl_all())
-        deferred.addErrback(failures.append)
+        deferred = deferred_from_coro(main(crawls))
+        deferred.addCallbacks(outcome.append, failures.append)
         deferred.addBoth(lambda _: reactor.stop())
 
     previous = {s: signal.signal(s, stop_gracefully) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -200,7 +218,32 @@ def run_crawls(
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    report.seconds = time.monotonic() - started
     if failures:
         failures[0].raiseException()
+    if not outcome:
+        raise KeyboardInterrupt("stopped before the work finished")
+    return outcome[0]
+
+
+def run_crawls(
+    jobs: Sequence[CrawlJob],
+    settings: Settings,
+    *,
+    progress: CrawlProgress | None = None,
+    on_progress: Callable[[], None] = lambda: None,
+) -> CrawlReport:
+    """Run ``jobs`` one after another; returns once all finished (or Ctrl-C stopped them)."""
+    started = time.monotonic()
+
+    async def crawl_all(crawls: Crawls) -> CrawlReport:
+        report = CrawlReport()
+        for job in jobs:
+            if crawls.interrupted:
+                break
+            report.add_stats(await crawls.run(job))
+        report.interrupted = crawls.interrupted
+        return report
+
+    report = run_in_reactor(settings, crawl_all, progress=progress, on_progress=on_progress)
+    report.seconds = time.monotonic() - started
     return report

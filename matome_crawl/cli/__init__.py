@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from matome_crawl.cli import (
     crawl_commands,
+    day_commands,
     db_commands,
     export_commands,
     model_commands,
@@ -15,6 +16,8 @@ from matome_crawl.cli.app import cli
 
 cli.add_command(crawl_commands.crawl)
 cli.add_command(db_commands.db)
+cli.add_command(day_commands.backfill)
+cli.add_command(day_commands.status)
 cli.add_command(translate_commands.translate)
 cli.add_command(model_commands.model)
 cli.add_command(export_commands.export)

@@ -80,7 +80,7 @@ class ApiSpider(FrontSpider):
         if item is None:
             if item_id == fetch.story_id:
                 fetch.failed = True
-                self._give_up(fetch.story_id, f"{response.url}: no such item")
+                self._give_up(response.meta, f"{response.url}: no such item")
                 return
             self.logger.warning(
                 "item %s of thread %s: the API has no such item", item_id, fetch.story_id
@@ -88,7 +88,7 @@ class ApiSpider(FrontSpider):
         else:
             if item_id == fetch.story_id and item.type not in STORY_KINDS:
                 fetch.failed = True
-                self._give_up(fetch.story_id, f"item {item_id} is a {item.type}, not a story")
+                self._give_up(response.meta, f"item {item_id} is a {item.type}, not a story")
                 return
             fetch.items[item.id] = item
             for child in (*item.kids, *item.parts):

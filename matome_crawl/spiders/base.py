@@ -9,6 +9,7 @@ from typing import Any
 import scrapy
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from matome_crawl.addons import HN_SLOT
@@ -110,18 +111,29 @@ class HNSpider(scrapy.Spider):
             if retry is not None:
                 yield retry
                 return
-        self._give_up(response.meta.get("story_id"), str(exc))
+        self._give_up(response.meta, str(exc))
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        self._give_up(request.meta.get("story_id"), f"{request.url}: {failure.getErrorMessage()}")
+        if failure.check(HttpError):
+            message = f"HTTP {failure.value.response.status}"
+        else:
+            message = failure.getErrorMessage()
+        self._give_up(request.meta, f"{request.url}: {message}")
 
-    def _give_up(self, story_id: int | None, reason: str) -> None:
+    def _give_up(self, meta: dict[str, Any], reason: str) -> None:
+        """Log and count what is not stored; reasons are kept for ``matome status``."""
+        stats = self.crawler.stats
+        story_id = meta.get("story_id")
+        key = str(story_id) if story_id is not None else f"front {meta.get('listing_day', 'live')}"
+        reasons = stats.get_value("matome/failure_reasons", {})
+        stats.set_value("matome/failure_reasons", {**reasons, key: reason})
         if story_id is None:
-            self.crawler.stats.inc_value("matome/listing_failed")
+            stats.inc_value("matome/listing_failed")
             self.logger.error("listing not stored: %s", reason)
             return
-        self.crawler.stats.inc_value("matome/threads_failed")
-        failed = self.crawler.stats.get_value("matome/failed_threads") or []
-        self.crawler.stats.set_value("matome/failed_threads", [*failed, story_id])
+        stats.inc_value("matome/threads_failed")
+        stats.set_value(
+            "matome/failed_threads", [*stats.get_value("matome/failed_threads", []), story_id]
+        )
         self.logger.error("thread %s not stored (nothing partial is kept): %s", story_id, reason)

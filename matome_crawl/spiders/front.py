@@ -88,7 +88,10 @@ class FrontSpider(HNSpider):
             yield request
 
     def _listing_request(self, url: str, day: date | None) -> scrapy.Request:
-        return self.hn_request(url, self.parse_listing, cb_kwargs={"seen": [], "day": day})
+        meta = {"listing_day": day.isoformat() if day else "live"}
+        return self.hn_request(
+            url, self.parse_listing, cb_kwargs={"seen": [], "day": day}, meta=meta
+        )
 
     def _threads(self, story_ids: list[int]) -> Iterator[scrapy.Request]:
         """Each thread once per run, even when it is on two days' front pages."""
@@ -116,7 +119,7 @@ class FrontSpider(HNSpider):
                 page.next_url,
                 self.parse_listing,
                 cb_kwargs={"seen": seen, "day": day},
-                meta={"listing_page": fetched + 1},
+                meta={"listing_page": fetched + 1, "listing_day": response.meta.get("listing_day")},
             )
             return
         chosen = top_threads(seen, self.top)
