@@ -1,0 +1,53 @@
+"""The export stage: stored, translated threads → one dated Hugo post per thread.
+
+Public API:
+
+- :func:`export_posts` — export a day's threads (or chosen stories) into a Hugo site.
+- :func:`render_post` / :func:`load_template_set` — render one :class:`PostData`.
+- :func:`init_site` — write a minimal Hugo site that builds the posts.
+- :func:`select_comments`, :func:`highlight`, :func:`load_tag_rules`,
+  :func:`slugify`, :func:`escape_shortcode` — the decisions, each testable alone.
+"""
+
+from __future__ import annotations
+
+from matome_crawl.export.escape import escape_shortcode, toml_value
+from matome_crawl.export.model import (
+    PALETTE,
+    ExportError,
+    ExportRequest,
+    ExportResult,
+    GitCommit,
+    PostData,
+    PostResult,
+    PostStatus,
+    QuoteComment,
+    SelectionLimits,
+)
+from matome_crawl.export.render import (
+    TEMPLATES_ROOT,
+    TemplateSet,
+    available_formats,
+    load_template_set,
+    render_post,
+)
+
+__all__ = [
+    "PALETTE",
+    "TEMPLATES_ROOT",
+    "ExportError",
+    "ExportRequest",
+    "ExportResult",
+    "GitCommit",
+    "PostData",
+    "PostResult",
+    "PostStatus",
+    "QuoteComment",
+    "SelectionLimits",
+    "TemplateSet",
+    "available_formats",
+    "escape_shortcode",
+    "load_template_set",
+    "render_post",
+    "toml_value",
+]
