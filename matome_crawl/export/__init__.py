@@ -31,6 +31,9 @@ from matome_crawl.export.render import (
     load_template_set,
     render_post,
 )
+from matome_crawl.export.select import Selection, ThreadComment, highlight, select_comments
+from matome_crawl.export.slug import post_path, slugify, unique_slug
+from matome_crawl.export.tags import TagRules, TagRulesError, load_tag_rules
 
 __all__ = [
     "PALETTE",
@@ -43,11 +46,21 @@ __all__ = [
     "PostResult",
     "PostStatus",
     "QuoteComment",
+    "Selection",
     "SelectionLimits",
+    "TagRules",
+    "TagRulesError",
     "TemplateSet",
+    "ThreadComment",
     "available_formats",
     "escape_shortcode",
+    "highlight",
+    "load_tag_rules",
     "load_template_set",
+    "post_path",
     "render_post",
+    "select_comments",
+    "slugify",
     "toml_value",
+    "unique_slug",
 ]
