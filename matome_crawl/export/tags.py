@@ -40,12 +40,12 @@ class TagRulesError(ExportError):
     """A tag rule file that cannot be read."""
 
 
-def _word_pattern(word: str, *, ignore_case: bool) -> re.Pattern[str]:
-    # Whole words: no letter or digit right before or after; a plural or
-    # possessive ending is allowed ("LLMs", "Apple's").
-    body = re.escape(word)
+def _words_pattern(words: Sequence[str], *, ignore_case: bool) -> re.Pattern[str]:
+    """One regex for a list of whole words: no letter or digit right before or after, a
+    plural or possessive ending allowed ("LLMs", "Apple's"). Longest alternatives first."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(
-        rf"(?<![A-Za-z0-9]){body}(?:s|es|'s|’s)?(?![A-Za-z0-9])",
+        rf"(?<![A-Za-z0-9])(?:{alternatives})(?:s|es|'s|’s)?(?![A-Za-z0-9])",
         re.IGNORECASE if ignore_case else 0,
     )
 
@@ -60,9 +60,11 @@ class TagRule:
     _compiled: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        compiled = [_word_pattern(n, ignore_case=False) for n in self.names]
-        compiled += [_word_pattern(w, ignore_case=True) for w in self.words]
-        compiled += [re.compile(p) for p in self.patterns]
+        compiled = [re.compile(p) for p in self.patterns]
+        if self.names:
+            compiled.append(_words_pattern(self.names, ignore_case=False))
+        if self.words:
+            compiled.append(_words_pattern(self.words, ignore_case=True))
         object.__setattr__(self, "_compiled", tuple(compiled))
 
     def first_match(self, text: str, host: str | None) -> int | None:
