@@ -12,6 +12,7 @@ Public API:
 from __future__ import annotations
 
 from matome_crawl.export.escape import escape_shortcode, toml_value
+from matome_crawl.export.exporter import export_posts
 from matome_crawl.export.model import (
     PALETTE,
     ExportError,
@@ -32,6 +33,7 @@ from matome_crawl.export.render import (
     render_post,
 )
 from matome_crawl.export.select import Selection, ThreadComment, highlight, select_comments
+from matome_crawl.export.site import find_hugo, init_site
 from matome_crawl.export.slug import post_path, slugify, unique_slug
 from matome_crawl.export.tags import TagRules, TagRulesError, load_tag_rules
 
@@ -54,7 +56,10 @@ __all__ = [
     "ThreadComment",
     "available_formats",
     "escape_shortcode",
+    "export_posts",
+    "find_hugo",
     "highlight",
+    "init_site",
     "load_tag_rules",
     "load_template_set",
     "post_path",
