@@ -11,11 +11,11 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """A UTC timestamp, stored as ISO 8601 text (``2026-03-26T22:41:25Z``) on SQLite.
+    """A UTC timestamp to the second, stored as ISO 8601 text (``2026-03-26T22:41:25Z``) on SQLite.
 
-    SQLite has no date type; ISO text sorts correctly and reads well in
-    Datasette. Other databases get a real timezone-aware timestamp. Python
-    values are always timezone-aware UTC datetimes.
+    SQLite has no date type; fixed-width ISO text sorts correctly and reads
+    well in Datasette. Other databases get a real timezone-aware timestamp.
+    Python values are always timezone-aware UTC datetimes.
     """
 
     impl = DateTime(timezone=True)
@@ -33,8 +33,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError(f"naive datetime {value!r}: pass a UTC-aware datetime")
         value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            text = value.isoformat(timespec="microseconds" if value.microsecond else "seconds")
-            return text.replace("+00:00", "Z")
+            return value.strftime("%Y-%m-%dT%H:%M:%SZ")
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:

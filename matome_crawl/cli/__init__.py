@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from matome_crawl.cli import (
+    crawl_commands,
     db_commands,
     export_commands,
     model_commands,
@@ -11,6 +12,7 @@ from matome_crawl.cli import (
 )
 from matome_crawl.cli.app import cli
 
+cli.add_command(crawl_commands.crawl)
 cli.add_command(db_commands.db)
 cli.add_command(translate_commands.translate)
 cli.add_command(model_commands.model)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import logging
@@ -31,7 +32,26 @@ def cli(verbose: int, quiet: bool) -> None:
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     if quiet:
         level = logging.ERROR
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    handler: logging.Handler
+    if stderr_console().is_terminal:
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=stderr_console(), show_path=False)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    else:  # cron, CI, pipes: one plain, timestamped line per record
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+    # Scrapy logs every request at DEBUG and a stats dump at INFO; keep them for -vv / -v.
+    logging.getLogger("scrapy").setLevel(max(level, logging.INFO) if verbose < 2 else level)
+
+
+@functools.cache
+def stderr_console():  # type: ignore[no-untyped-def]
+    """The console for progress bars and logs: stderr, so stdout stays clean for data."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def db_option(func: F) -> F:

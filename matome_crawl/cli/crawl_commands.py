@@ -1,0 +1,152 @@
+"""``matome crawl``: a day's front page and its top threads, the live front page, or threads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+import click
+
+from matome_crawl.cli.app import db_option, stderr_console
+from matome_crawl.crawl import CrawlJob, CrawlProgress, crawl_settings, run_crawls
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def source_options(func: F) -> F:
+    """Where pages come from and how politely: shared by crawl, run and backfill."""
+    options = [
+        click.option(
+            "--source",
+            type=click.Choice(["html", "api"]),
+            default="html",
+            show_default=True,
+            help="Threads from the site's pages, or from the official API (one request per "
+            "item, no crawl delay; the day's listing still comes from the site).",
+        ),
+        click.option(
+            "--delay",
+            type=click.FloatRange(min=0),
+            default=None,
+            help="Seconds between requests to the HN site [default: 30, its robots.txt "
+            "Crawl-delay].",
+        ),
+        click.option(
+            "--base-url",
+            envvar="MATOME_HN_BASE_URL",
+            metavar="URL",
+            help="HN site or mirror [env MATOME_HN_BASE_URL; "
+            "default: https://news.ycombinator.com].",
+        ),
+        click.option(
+            "--api-url",
+            envvar="MATOME_HN_API_URL",
+            metavar="URL",
+            help="Official API base [env MATOME_HN_API_URL; "
+            "default: https://hacker-news.firebaseio.com/v0].",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.command()
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="A past front page (YYYY-MM-DD).")
+@click.option("--front", "live", is_flag=True, help="The live front page (/news).")
+@click.option("--thread", "threads", is_flag=True, help="Crawl the thread IDs given as arguments.")
+@click.argument("ids", nargs=-1, type=click.IntRange(min=1), metavar="[ID]...")
+@click.option(
+    "--top",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Threads to crawl from the listing, by points (dead stories and jobs skipped).",
+)
+@click.option(
+    "--pages",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="List pages to read (30 stories each).",
+)
+@source_options
+@db_option
+def crawl(
+    day: object,
+    live: bool,
+    threads: bool,
+    ids: tuple[int, ...],
+    top: int,
+    pages: int,
+    source: str,
+    delay: float | None,
+    base_url: str | None,
+    api_url: str | None,
+    db_url: str | None,
+) -> None:
+    """Crawl Hacker News into the archive.
+
+    \b
+      matome crawl --day 2026-04-04 --top 10   a past front page and its top threads
+      matome crawl --front                     the live front page and its top threads
+      matome crawl --thread 47536761 48350598  whole threads, every "More" page
+
+    Politeness: one request at a time with HN's Crawl-delay (30 s) between
+    requests, robots.txt obeyed, rate limits retried with backoff. Re-running
+    is safe: stored threads are updated, nothing is deleted.
+    """
+    chosen = [bool(day), live, threads]
+    if sum(chosen) != 1:
+        raise click.UsageError("give exactly one of --day D, --front or --thread ID...")
+    if threads and not ids:
+        raise click.UsageError("--thread needs at least one item ID")
+    if ids and not threads:
+        raise click.UsageError("item IDs are only taken with --thread")
+    arguments: dict[str, object] = {}
+    if threads:
+        arguments["ids"] = list(ids)
+    else:
+        arguments.update(top=top, pages=pages)
+        if day:
+            arguments["day"] = date.fromisoformat(day.strftime("%Y-%m-%d"))  # type: ignore[attr-defined]
+    if source == "api":
+        if api_url:
+            arguments["api_url"] = api_url
+        job = CrawlJob("api", arguments)
+    else:
+        job = CrawlJob("thread" if threads else "front", arguments)
+
+    settings = crawl_settings(db_url, base_url=base_url, crawl_delay=delay)
+    report = run_with_progress([job], settings)
+    click.echo(
+        f"stored {report.threads_stored} thread(s), {report.comments_stored} comments "
+        f"({report.comments_added} new), {report.listing_rows} listing rows "
+        f"in {report.seconds:.1f} s → {settings.get('MATOME_DB_URL')}"
+    )
+    if not report.ok:
+        raise click.ClickException(report.problems())
+
+
+def run_with_progress(jobs: list[CrawlJob], settings):  # type: ignore[no-untyped-def]
+    """Run crawls with a live line on stderr: pages, threads, comments, failures."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    progress = CrawlProgress()
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=stderr_console(), transient=False) as bar:
+        task = bar.add_task("crawling")
+
+        def update() -> None:
+            bar.update(
+                task,
+                description=(
+                    f"crawling: {progress.pages} pages, {progress.listings} listings, "
+                    f"{progress.threads} threads, {progress.comments} comments"
+                    + (f", {progress.failed} failed" if progress.failed else "")
+                ),
+            )
+
+        update()
+        return run_crawls(jobs, settings, progress=progress, on_progress=update)

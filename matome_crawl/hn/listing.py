@@ -1,0 +1,50 @@
+"""List pages: /news, /news?p=N, /front?day=YYYY-MM-DD, /best, /ask, /show, /jobs, /active…"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urljoin, urlparse
+
+from lxml import etree
+
+from matome_crawl.hn.errors import UnrecognisedLayout
+from matome_crawl.hn.model import ListingEntry, ListingPage
+from matome_crawl.hn.page import first_int, index_classes, load_page, text_of
+from matome_crawl.hn.story import parse_story_row, subtext_after
+
+_TITLELINES = etree.XPath("//span[@class='titleline']")
+MORELINK = etree.XPath("//a[contains(concat(' ', @class, ' '), ' morelink ')]")
+
+
+def parse_listing(url: str, body: str | bytes) -> ListingPage:
+    """Every story row of a list page, in rank order, and the absolute URL of its "More" link.
+
+    Raises :class:`~matome_crawl.hn.errors.HNPageError` subclasses for rate-limit,
+    truncated and pre-2016 pages.
+    """
+    root = load_page(url, body)
+    entries = []
+    for titleline in _TITLELINES(root):
+        row = titleline.getparent().getparent()  # span.titleline < td.title < tr.athing
+        if "athing" not in (row.get("class") or ""):
+            raise UnrecognisedLayout(
+                url, "unrecognised page layout: title line outside a story row"
+            )
+        story = parse_story_row(row, subtext_after(row), url)
+        rank_cell = index_classes(row).get("rank")
+        rank = first_int(text_of(rank_cell)) if rank_cell is not None else None
+        entries.append(ListingEntry(rank=rank or len(entries) + 1, story=story))
+    if not entries:
+        raise UnrecognisedLayout(
+            url, "unrecognised page layout: no story rows (span.titleline) on a list page"
+        )
+    more = MORELINK(root)
+    next_url = urljoin(url, more[0].get("href")) if more else None
+    return ListingPage(url=url, entries=entries, next_url=next_url, day=_front_day(url))
+
+
+def _front_day(url: str) -> str | None:
+    parsed = urlparse(url)
+    if not parsed.path.endswith("/front"):
+        return None
+    days = parse_qs(parsed.query).get("day")
+    return days[0] if days else None

@@ -1,0 +1,251 @@
+"""Thread pages (``item?id=N``, ``item?id=N&p=2``): the top item, its comments, the next page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from urllib.parse import parse_qs, urljoin, urlparse
+
+from lxml import etree
+
+from matome_crawl.hn.errors import HNPageError, UnrecognisedLayout
+from matome_crawl.hn.listing import MORELINK
+from matome_crawl.hn.model import CommentRecord, PollOption, StoryRecord, Thread, ThreadPage
+from matome_crawl.hn.page import (
+    Element,
+    first_int,
+    index_classes,
+    inner_html,
+    load_page,
+    parse_age,
+    text_of,
+)
+from matome_crawl.hn.story import parse_story_row, story_type, subtext_after
+from matome_crawl.hn.text import html_to_text
+
+_FATITEM = etree.XPath("//table[@class='fatitem']")
+_COMMENT_TREE = etree.XPath("//table[@class='comment-tree']")
+# commtext colour classes: c00 is normal; cdd is the colour of dead text.
+_DEAD_COLOUR = "cdd"
+_PLACEHOLDERS = {"[deleted]": "deleted", "[dead]": "dead", "[flagged]": "flagged"}
+
+
+def parse_thread_page(url: str, body: str | bytes) -> ThreadPage:
+    """One page of a thread. Comment parents are linked within the page (see :func:`join_pages`).
+
+    Raises :class:`~matome_crawl.hn.errors.HNPageError` subclasses for rate-limit,
+    truncated, "No such item." and pre-2016 pages.
+    """
+    root = load_page(url, body)
+    fatitems = _FATITEM(root)
+    if not fatitems:
+        raise UnrecognisedLayout(url, "unrecognised page layout: no fatitem table (pre-2016 HN?)")
+    fatitem = fatitems[0]
+    top_rows = [r for r in fatitem.iter("tr") if "athing" in (r.get("class") or "")]
+    if not top_rows:
+        raise UnrecognisedLayout(url, "unrecognised page layout: empty fatitem")
+    top = top_rows[0]
+
+    story: StoryRecord | None = None
+    root_comment: CommentRecord | None = None
+    poll_options: list[PollOption] = []
+    top_cells = index_classes(top)
+    if "titleline" in top_cells:
+        story = parse_story_row(top, subtext_after(top), url)
+        poll_options = [_poll_option(row) for row in top_rows[1:]]
+        toptext = index_classes(fatitem).get("toptext")
+        text_html = inner_html(toptext) if toptext is not None else ""
+        story = replace(
+            story,
+            text_html=text_html or None,
+            type="poll"
+            if poll_options
+            else story_type(story.title, story.url, is_job=story.type == "job", is_poll=False),
+        )
+        story_id = story.id
+    elif "comhead" in top_cells:
+        story_id, parent_id = _comment_page_links(url, top)
+        root_comment = _parse_comment(
+            url, top, top_cells, depth=-1, parent_id=parent_id, position=0
+        )
+    else:
+        raise UnrecognisedLayout(
+            url, "unrecognised page layout: fatitem is neither story nor comment"
+        )
+
+    root_id = story.id if story is not None else root_comment.id  # type: ignore[union-attr]
+    trees = _COMMENT_TREE(root)
+    if not trees and story is not None and story.comment_count:
+        # Never mistake a changed layout for a thread without comments.
+        raise UnrecognisedLayout(
+            url, f"unrecognised page layout: {story.comment_count} comments but no comment tree"
+        )
+    rows = _comment_rows(trees[0]) if trees else []
+    cells = [index_classes(row) for row in rows]
+    depths = [_indent(url, row, c) for row, c in zip(rows, cells, strict=True)]
+    ids = [int(row.get("id")) for row in rows]
+    parents = parent_ids(zip(ids, depths, strict=True), root_id)
+    comments = [
+        _parse_comment(url, row, c, depth=d, parent_id=p, position=i)
+        for i, (row, c, d, p) in enumerate(zip(rows, cells, depths, parents, strict=True))
+    ]
+    more = MORELINK(root)
+    return ThreadPage(
+        url=url,
+        story_id=story_id,
+        story=story,
+        root_comment=root_comment,
+        comments=comments,
+        next_url=urljoin(url, more[0].get("href")) if more else None,
+        page=_page_number(url),
+        poll_options=poll_options,
+    )
+
+
+def join_pages(pages: Sequence[ThreadPage]) -> Thread:
+    """A whole thread from its pages in order: positions run on, parents link across pages.
+
+    A comment that moved between two page fetches (it shows on both pages)
+    is kept once, where it was first seen.
+    """
+    if not pages:
+        raise ValueError("join_pages needs at least one page")
+    first = pages[0]
+    if first.story is None:
+        raise HNPageError(first.url, "a comment's page is not a thread; crawl its story instead")
+    for page in pages[1:]:
+        if page.story_id != first.story_id:
+            raise HNPageError(
+                page.url, f"page belongs to item {page.story_id}, not {first.story_id}"
+            )
+    comments = first.comments
+    if len(pages) > 1:
+        seen: set[int] = set()
+        rows = []
+        for comment in (c for page in pages for c in page.comments):
+            if comment.id not in seen:
+                seen.add(comment.id)
+                rows.append(comment)
+        parents = parent_ids(((c.id, c.depth) for c in rows), first.story_id)
+        comments = [
+            replace(c, position=i, parent_id=parent)
+            for i, (c, parent) in enumerate(zip(rows, parents, strict=True))
+        ]
+    return Thread(
+        story=first.story, comments=comments, pages=len(pages), poll_options=first.poll_options
+    )
+
+
+def parent_ids(ids_and_depths: Iterable[tuple[int, int]], root_id: int) -> list[int]:
+    """Each row's parent from indent and order: the nearest earlier row one level up."""
+    stack: list[tuple[int, int]] = []  # (depth, id) of the open ancestors
+    parents = []
+    for item_id, depth in ids_and_depths:
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        parents.append(stack[-1][1] if stack else root_id)
+        stack.append((depth, item_id))
+    return parents
+
+
+def _comment_rows(tree: Element) -> list[Element]:
+    return [r for r in tree.iter("tr") if "comtr" in (r.get("class") or "").split()]
+
+
+def _indent(url: str, row: Element, cells: dict[str, Element]) -> int:
+    cell = cells.get("ind")
+    if cell is None:
+        raise UnrecognisedLayout(
+            url, f"unrecognised page layout: comment {row.get('id')} has no indent"
+        )
+    indent = cell.get("indent")
+    if indent is not None:
+        return int(indent)
+    img = cell.find("img")  # older modern pages: a spacer 40 px per level
+    return int(img.get("width", "0")) // 40 if img is not None else 0
+
+
+def _parse_comment(
+    url: str,
+    row: Element,
+    cells: dict[str, Element],
+    *,
+    depth: int,
+    parent_id: int,
+    position: int,
+) -> CommentRecord:
+    head = cells.get("comhead")
+    if head is None:
+        raise UnrecognisedLayout(
+            url, f"unrecognised page layout: comment {row.get('id')} has no comhead"
+        )
+    user = cells.get("hnuser")
+    age = cells.get("age")
+    toggle = cells.get("togg")
+    body = cells.get("commtext")
+    head_text = text_of(head)
+    text_html = text = None
+    dead = "[dead]" in head_text
+    flagged = "[flagged]" in head_text
+    deleted = False
+    if body is not None:
+        text_html = inner_html(body)
+        text = html_to_text(body)
+        dead = dead or _DEAD_COLOUR in (body.get("class") or "").lower().split()
+    else:
+        comment = cells.get("comment")
+        placeholder = text_of(comment).strip() if comment is not None else ""
+        state = _PLACEHOLDERS.get(placeholder)
+        deleted = state == "deleted"
+        dead = dead or state == "dead"
+        flagged = flagged or state == "flagged"
+    toggle_n = first_int(toggle.get("n")) if toggle is not None else None
+    return CommentRecord(
+        id=int(row.get("id")),
+        parent_id=parent_id,
+        depth=depth,
+        position=position,
+        author=text_of(user).strip() if user is not None else None,
+        created_at=parse_age(age.get("title")) if age is not None else None,
+        text_html=text_html,
+        text=text,
+        descendants=toggle_n - 1 if toggle_n else None,
+        dead=dead,
+        flagged=flagged,
+        deleted=deleted or (user is None and body is None),
+    )
+
+
+def _comment_page_links(url: str, row: Element) -> tuple[int, int]:
+    """A comment's own page links to its parent and ("on:") to its story."""
+    parent_id = story_id = None
+    for link in row.iter("a"):
+        href = link.get("href") or ""
+        if not href.startswith("item?id="):
+            continue
+        item_id = first_int(href)
+        if text_of(link) == "parent":
+            parent_id = item_id
+        elif link.getparent() is not None and "onstory" in (link.getparent().get("class") or ""):
+            story_id = item_id
+    if story_id is None:
+        raise UnrecognisedLayout(
+            url, "unrecognised page layout: comment page without its story link"
+        )
+    return story_id, parent_id if parent_id is not None else story_id
+
+
+def _poll_option(row: Element) -> PollOption:
+    cell = index_classes(row).get("comment")
+    score_row = row.getnext()
+    score = index_classes(score_row).get("score") if score_row is not None else None
+    return PollOption(
+        id=int(row.get("id")),
+        text=text_of(cell).strip() if cell is not None else "",
+        score=first_int(text_of(score)) if score is not None else None,
+    )
+
+
+def _page_number(url: str) -> int:
+    pages = parse_qs(urlparse(url).query).get("p")
+    return int(pages[0]) if pages and pages[0].isdigit() else 1

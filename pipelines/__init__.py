@@ -1,0 +1,1 @@
+"""Scrapy item pipelines: validate, then store. Named by dotted path in ITEM_PIPELINES."""
