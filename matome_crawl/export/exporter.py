@@ -221,7 +221,13 @@ def _plan(
             slug = existing.slug
         else:
             taken = queries.slugs_taken(session, day) | reserved.setdefault(day, set())
-            slug = unique_slug(slugify(story.title, story.id), taken)
+            base = slugify(story.title, story.id)
+            slug = unique_slug(base, taken)
+            # A file the database does not know of (a lost or new database) is
+            # only taken over when it is this story's own post.
+            while _foreign_post(request.out_dir / post_path(day, slug), post.url):
+                taken = taken | {slug}
+                slug = unique_slug(base, taken)
             reserved[day].add(slug)
         path = Path(post_path(day, slug))
         text = render_post(post, template_set)
@@ -254,6 +260,14 @@ def _plan(
             )
         )
     return planned
+
+
+def _foreign_post(target: Path, url: str) -> bool:
+    """Whether ``target`` exists and is not the post of the thread at ``url``."""
+    if not target.is_file():
+        return False
+    text = target.read_text(encoding="utf-8", errors="replace")
+    return re.search(re.escape(url) + r"(?!\d)", text) is None
 
 
 def _write(target: Path, text: str) -> None:

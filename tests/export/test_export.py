@@ -334,3 +334,23 @@ def test_git_commit_needs_a_work_tree_and_writes_nothing_otherwise(database, thr
     with pytest.raises(ExportError, match="not a git work tree: run `git init"):
         run(database, site, git_commit=True)
     assert list(site.iterdir()) == []
+
+
+def test_a_post_file_unknown_to_the_database_is_only_taken_over_by_its_story(
+    database, thread, site
+) -> None:
+    # The site was exported from a database since lost: the file at the slug is
+    # another thread's post, so this story takes the next suffix.
+    other = site / "content/posts/2025_02/2025_02_09_same_title/index.md"
+    other.parent.mkdir(parents=True)
+    other.write_text("引用元：https://news.ycombinator.com/item?id=1010\n", encoding="utf-8")
+    thread(101, "Same title")
+    result = run(database, site)
+    assert result.posts[0].path.parent.name == "2025_02_09_same_title_2"
+    assert other.read_text(encoding="utf-8").endswith("id=1010\n")
+    # Its own post, found without a posts row, is adopted in place.
+    with database.sessions.begin() as session:
+        session.query(Post).delete()
+    again = run(database, site)
+    assert again.posts[0].path == result.posts[0].path
+    assert again.posts[0].status == PostStatus.UNCHANGED
