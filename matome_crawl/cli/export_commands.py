@@ -172,6 +172,15 @@ def export(
     finally:
         database.dispose()
     echo_result(result)
+    if (
+        result.written
+        and not result.dry_run
+        and not any((out_dir / name).is_file() for name in HUGO_CONFIGS)
+    ):
+        click.echo(f"note: {out_dir} has no Hugo config yet: run `matome site init {out_dir}`")
+
+
+HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "config.yaml", "config.json")
 
 
 def echo_result(result: ExportResult) -> None:

@@ -126,7 +126,10 @@ def datefmt(value: date | datetime | None, fmt: str) -> str:
 
 
 def _toml_filter(value: Any) -> Markup:
-    return Markup(toml_value(value))
+    try:
+        return Markup(toml_value(value))
+    except TypeError as exc:
+        raise jinja2.TemplateRuntimeError(f"toml filter: {exc}") from exc
 
 
 def _make_finalize(keep: frozenset[str]) -> Any:

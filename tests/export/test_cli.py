@@ -32,8 +32,10 @@ def test_export_a_day_then_again(invoke, thread, site) -> None:
     )
     assert lines[1].startswith("skipped    2025-02-09  story 102: title not translated yet")
     assert lines[2] == f"1 new, 0 changed, 0 unchanged, 1 skipped → {site} (format kaigai)"
+    assert lines[3] == f"note: {site} has no Hugo config yet: run `matome site init {site}`"
     again = invoke("--day", "2025-02-09", "--out", str(site), "--format", "kaigai")
     assert again.output.splitlines()[0].startswith("unchanged  2025-02-09")
+    assert "note:" not in again.output
 
 
 def test_dry_run_and_draft(invoke, thread, site) -> None:

@@ -63,6 +63,12 @@ def test_toml_filter_and_datefmt(tmp_path: Path) -> None:
     assert datefmt(None, "%H") == ""
 
 
+def test_kaigai_without_a_feature_image_leaves_the_key_out() -> None:
+    out = render_post(POST, load_template_set("kaigai"))
+    assert "featureimage" not in out
+    assert "months = '2025/02'\n" in out
+
+
 def test_a_directory_of_sets_takes_the_format(tmp_path: Path) -> None:
     (tmp_path / "sets" / "mine").mkdir(parents=True)
     (tmp_path / "sets" / "mine" / "post.md.j2").write_text("<< post.title >>", encoding="utf-8")
@@ -82,6 +88,7 @@ def test_a_user_set_can_extend_a_built_in_one(tmp_path: Path) -> None:
         ("<< post.nope >>", "has no attribute 'nope'"),
         ("<< post.featureimage >>", "printed None"),
         ("<% for %>", "template syntax error"),
+        ("<< post.featureimage | toml >>", "no TOML form for NoneType"),
     ],
 )
 def test_template_errors_become_export_errors(tmp_path: Path, template: str, message: str) -> None:
