@@ -165,3 +165,20 @@ class Post(Base):
     day: Mapped[date]
     slug: Mapped[str] = mapped_column(String(255))
     exported_at: Mapped[datetime | None]
+
+
+class Day(Base):
+    """Per-day progress of ``matome run`` / ``matome backfill``: what is done, what failed, why."""
+
+    __tablename__ = "days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), doc="pending, running, done or failed")
+    stage: Mapped[str | None] = mapped_column(
+        String(16), doc="the last stage completed: listed, crawled, translated, exported"
+    )
+    threads: Mapped[int | None] = mapped_column(doc="threads stored for the day")
+    comments: Mapped[int | None] = mapped_column(doc="comments stored for the day")
+    error: Mapped[str | None] = mapped_column(Text, doc="why the last attempt failed")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]

@@ -2,13 +2,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from db.engine import current_revision
+from db.fts import include_object
 from db.models import Base
 
 
 def test_migrations_match_models(database):
     """The Alembic head builds exactly the schema the models declare (no drift)."""
     with database.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 

@@ -7,6 +7,7 @@ uses ``$MATOME_DB_URL`` (or ``matome.sqlite3``).
 from alembic import context
 
 from db.engine import make_engine
+from db.fts import include_object
 from db.models import Base
 
 config = context.config
@@ -21,6 +22,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,  # SQLite cannot ALTER most things
             compare_type=True,
+            include_object=include_object,
         )
         context.run_migrations()
 

@@ -7,6 +7,7 @@ from matome_crawl.cli import (
     db_commands,
     export_commands,
     model_commands,
+    query_commands,
     site_commands,
     translate_commands,
 )
@@ -18,6 +19,14 @@ cli.add_command(translate_commands.translate)
 cli.add_command(model_commands.model)
 cli.add_command(export_commands.export)
 cli.add_command(site_commands.site)
+for command in (
+    query_commands.search,
+    query_commands.threads,
+    query_commands.show,
+    query_commands.stats,
+    query_commands.sql,
+):
+    cli.add_command(command)
 
 
 def main() -> None:

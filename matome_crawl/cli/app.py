@@ -46,6 +46,16 @@ def cli(verbose: int, quiet: bool) -> None:
     logging.getLogger("scrapy").setLevel(max(level, logging.INFO) if verbose < 2 else level)
 
 
+def stdout_console():  # type: ignore[no-untyped-def]
+    """Tables on stdout; a pipe or file gets wide lines rather than cut-off cells."""
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)
+    return console
+
+
 @functools.cache
 def stderr_console():  # type: ignore[no-untyped-def]
     """The console for progress bars and logs: stderr, so stdout stays clean for data."""
@@ -110,7 +120,6 @@ def echo_rows(
         writer.writerows(rows)
         click.echo(buffer.getvalue(), nl=False)
     else:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table(title=title, show_lines=False)
@@ -118,4 +127,4 @@ def echo_rows(
             table.add_column(column)
         for row in rows:
             table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-        Console(soft_wrap=False).print(table)
+        stdout_console().print(table)

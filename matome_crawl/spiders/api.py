@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +16,6 @@ from matome_crawl.hn.errors import HNPageError
 from matome_crawl.hn.firebase import STORY_KINDS, ApiItem, build_thread, parse_item
 from matome_crawl.items import ThreadItem
 from matome_crawl.spiders.front import FrontSpider
-from matome_crawl.spiders.thread import parse_ids
 
 
 @dataclass
@@ -30,7 +29,7 @@ class ThreadFetch:
 
 
 class ApiSpider(FrontSpider):
-    """Like ``front`` (``-a day=D``) or ``thread`` (``-a ids=…``), fetching threads from the API.
+    """Like ``front`` (``-a day=D``, ``-a days=…``, ``-a ids=…``), threads from the official API.
 
     One request per item, many in flight, no crawl delay (the API host allows
     it); the day's listing still comes from one ``/front?day=`` page.
@@ -38,11 +37,8 @@ class ApiSpider(FrontSpider):
 
     name = "api"
 
-    def __init__(
-        self, *args: Any, ids: str | list[int] = "", api_url: str | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, api_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.ids = parse_ids(ids) if ids else []
         self.api_url_arg = api_url
 
     @property
@@ -51,16 +47,7 @@ class ApiSpider(FrontSpider):
 
     @property
     def arguments(self) -> dict[str, Any]:
-        extra = {"ids": self.ids} if self.ids else {}
-        return {**super().arguments, **extra, "api_url": self.api_url}
-
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        if self.ids:
-            for story_id in self.ids:
-                yield self.thread_request(story_id)
-            return
-        async for request in super().start():
-            yield request
+        return {**super().arguments, "api_url": self.api_url}
 
     def thread_request(self, story_id: int) -> scrapy.Request:
         fetch = ThreadFetch(story_id)

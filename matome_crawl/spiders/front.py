@@ -14,6 +14,7 @@ from matome_crawl.hn.listing import parse_listing
 from matome_crawl.hn.model import ListingEntry
 from matome_crawl.items import ListingItem
 from matome_crawl.spiders.base import HNSpider, parse_positive_int
+from matome_crawl.spiders.thread import parse_ids
 
 
 def parse_day(value: str | date) -> date:
@@ -32,8 +33,24 @@ def top_threads(entries: list[ListingEntry], top: int) -> list[int]:
     return [e.story.id for e in candidates[:top]]
 
 
+def parse_days(value: str | date | list[date] | None) -> list[date]:
+    """``"2026-04-04,2026-04-05"`` (the ``-a days=`` form), one day, or a list."""
+    if not value:
+        return []
+    if isinstance(value, list):
+        return [parse_day(v) for v in value]
+    if isinstance(value, date):
+        return [value]
+    return [parse_day(v.strip()) for v in value.split(",") if v.strip()]
+
+
 class FrontSpider(HNSpider):
-    """``scrapy crawl front -a day=2026-04-04 [-a pages=1] [-a top=10]``; no day = live /news."""
+    """A past front page and its top threads: ``scrapy crawl front -a day=2026-04-04``.
+
+    ``-a days=D1,D2`` lists several days in one run (their pages share the HN
+    slot's crawl delay), ``-a ids=…`` adds threads, no day means the live /news.
+    ``-a pages=N`` list pages per day, ``-a top=N`` threads by points.
+    """
 
     name = "front"
 
@@ -41,28 +58,47 @@ class FrontSpider(HNSpider):
         self,
         *args: Any,
         day: str | date | None = None,
+        days: str | list[date] | None = None,
+        ids: str | list[int] = "",
         pages: int | str = 1,
         top: int | str = 10,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.day = parse_day(day) if day else None
+        self.days = list(dict.fromkeys(parse_days(day) + parse_days(days)))
+        self.ids = parse_ids(ids) if ids else []
         self.pages = parse_positive_int("pages", pages)
         self.top = int(top)
         if self.top < 0:
             raise ValueError(f"top must be 0 or more, got {top!r}")
+        self.scheduled: set[int] = set()
 
     @property
     def arguments(self) -> dict[str, Any]:
-        day = self.day.isoformat() if self.day else None
-        return {**super().arguments, "day": day, "pages": self.pages, "top": self.top}
+        listing = {"days": [d.isoformat() for d in self.days]} if self.days else {"live": True}
+        extra = {"ids": self.ids} if self.ids else {}
+        return {**super().arguments, **listing, **extra, "pages": self.pages, "top": self.top}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        url = f"{self.base_url}/front?day={self.day}" if self.day else f"{self.base_url}/news"
-        yield self.hn_request(url, self.parse_listing, cb_kwargs={"seen": []})
+        for day in self.days:
+            yield self._listing_request(f"{self.base_url}/front?day={day}", day)
+        if not self.days and not self.ids:
+            yield self._listing_request(f"{self.base_url}/news", None)
+        for request in self._threads(self.ids):
+            yield request
+
+    def _listing_request(self, url: str, day: date | None) -> scrapy.Request:
+        return self.hn_request(url, self.parse_listing, cb_kwargs={"seen": [], "day": day})
+
+    def _threads(self, story_ids: list[int]) -> Iterator[scrapy.Request]:
+        """Each thread once per run, even when it is on two days' front pages."""
+        for story_id in story_ids:
+            if story_id not in self.scheduled:
+                self.scheduled.add(story_id)
+                yield self.thread_request(story_id)
 
     def parse_listing(
-        self, response: Response, seen: list[ListingEntry]
+        self, response: Response, seen: list[ListingEntry], day: date | None
     ) -> Iterator[scrapy.Request | ListingItem]:
         try:
             page = parse_listing(response.url, response.body)
@@ -71,10 +107,7 @@ class FrontSpider(HNSpider):
             return
         now = datetime.now(UTC)
         yield ListingItem(
-            page=page,
-            source="front" if self.day else "news",
-            day=self.day or now.date(),
-            captured_at=now,
+            page=page, source="front" if day else "news", day=day or now.date(), captured_at=now
         )
         seen = [*seen, *page.entries]
         fetched = response.meta.get("listing_page", 1)
@@ -82,11 +115,12 @@ class FrontSpider(HNSpider):
             yield self.hn_request(
                 page.next_url,
                 self.parse_listing,
-                cb_kwargs={"seen": seen},
+                cb_kwargs={"seen": seen, "day": day},
                 meta={"listing_page": fetched + 1},
             )
             return
         chosen = top_threads(seen, self.top)
-        self.logger.info("listing has %d stories; crawling the top %d", len(seen), len(chosen))
-        for story_id in chosen:
-            yield self.thread_request(story_id)
+        self.logger.info(
+            "%s: %d stories listed; crawling the top %d", day or "live", len(seen), len(chosen)
+        )
+        yield from self._threads(chosen)

@@ -58,7 +58,7 @@ def test_front_day_lists_and_crawls_top_threads(site, db_path):
     assert sum(site.routes.hits.values()) == 5
     runs = query(db_path, "SELECT spider, status, arguments FROM crawl_runs")
     assert runs[0][:2] == ("front", "finished")
-    assert '"day": "2026-04-04"' in runs[0][2] and '"top": 3' in runs[0][2]
+    assert '"days": ["2026-04-04"]' in runs[0][2] and '"top": 3' in runs[0][2]
 
 
 def test_front_reports_threads_it_could_not_store(site, db_path):

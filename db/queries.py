@@ -1,0 +1,258 @@
+"""Read-side queries behind ``matome search/threads/show/stats``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
+from sqlalchemy.orm import Session
+
+from db.models import Comment, FrontPage, Story
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+TRIGRAM = 3
+SNIPPET_TOKENS = 16
+
+
+def detect_lang(query: str) -> str:
+    """``ja`` when the query has kana or kanji, else ``en``."""
+    return "ja" if _JAPANESE.search(query) else "en"
+
+
+def quote_fts(query: str) -> str:
+    """Each word as an FTS5 string, so ``C++`` or a stray quote is text, not syntax."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # "comment" or "story"
+    id: int
+    story_id: int
+    title: str
+    author: str | None
+    created_at: datetime | None
+    snippet: str
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "story_id": self.story_id,
+            "title": self.title,
+            "author": self.author,
+            "date": self.created_at.date().isoformat() if self.created_at else None,
+            "snippet": self.snippet,
+        }
+
+
+def search(
+    session: Session,
+    query: str,
+    *,
+    lang: str | None = None,
+    author: str | None = None,
+    since: date | None = None,
+    limit: int = 20,
+) -> list[SearchHit]:
+    """Comments and story titles matching every word of ``query``, best first.
+
+    SQLite uses the FTS5 indexes (trigram for Japanese; words shorter than
+    three characters fall back to a substring scan); other databases scan
+    with ``LIKE``.
+    """
+    words = query.split()
+    if not words:
+        return []
+    lang = lang or detect_lang(query)
+    ja = lang == "ja"
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    use_fts = sqlite and not (ja and any(len(w) < TRIGRAM for w in words))
+    comment_column = Comment.text_ja if ja else Comment.text
+    title_column = Story.title_ja if ja else Story.title
+    hits: list[tuple[float, SearchHit]] = []
+
+    comment_query = select(
+        Comment.id, Comment.story_id, Comment.author, Comment.created_at, comment_column,
+        func.coalesce(Story.title_ja if ja else Story.title, Story.title),
+    ).join(Story, Story.id == Comment.story_id)  # fmt: skip
+    story_query = select(
+        Story.id, Story.id, Story.author, Story.created_at, title_column,
+        func.coalesce(Story.title_ja if ja else Story.title, Story.title),
+    )  # fmt: skip
+    if author:
+        comment_query = comment_query.where(Comment.author == author)
+        story_query = story_query.where(Story.author == author)
+    if since:
+        comment_query = comment_query.where(Comment.created_at >= _midnight(since))
+        story_query = story_query.where(Story.created_at >= _midnight(since))
+
+    for kind, base, fts in (
+        ("comment", comment_query, "comments_ja_fts" if ja else "comments_fts"),
+        ("story", story_query, "stories_ja_fts" if ja else "stories_fts"),
+    ):
+        searched = comment_column if kind == "comment" else title_column
+        if use_fts:
+            index = sql_table(fts, sql_column("rowid", Integer), sql_column("rank", Float))
+            highlighted = func.snippet(literal_column(fts), 0, "[", "]", "…", SNIPPET_TOKENS)
+            matched = (
+                select(index.c.rowid, index.c.rank, highlighted.label("snippet"))
+                .where(text(f"{fts} MATCH :q"))
+                .subquery()
+            )
+            key = Comment.id if kind == "comment" else Story.id
+            statement = (
+                base.add_columns(matched.c.rank, matched.c.snippet)
+                .join(matched, matched.c.rowid == key)
+                .order_by(matched.c.rank)
+                .limit(limit)
+            )
+            rows = session.execute(statement, {"q": quote_fts(query)}).all()
+        else:
+            conditions = [searched.ilike(f"%{_escape_like(w)}%", escape="\\") for w in words]
+            statement = base.add_columns(literal(0.0), literal(None)).where(and_(*conditions))
+            rows = session.execute(statement.limit(limit)).all()
+        for item_id, story_id, who, when, body, title, rank, highlight in rows:
+            hit = SearchHit(
+                kind, item_id, story_id, title, who, when, highlight or snippet(body, words)
+            )
+            hits.append((float(rank), hit))
+    hits.sort(key=lambda pair: pair[0])
+    return [hit for _, hit in hits[:limit]]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def snippet(body: str | None, words: list[str], width: int = 80) -> str:
+    """The text around the first matching word, with the words in [brackets]."""
+    if not body:
+        return ""
+    flat = " ".join(body.split())
+    lowered = flat.lower()
+    found = [lowered.find(w.lower()) for w in words if lowered.find(w.lower()) >= 0]
+    start = max(0, min(found) - width // 3) if found else 0
+    piece = flat[start : start + width]
+    for word in sorted(set(words), key=len, reverse=True):
+        piece = re.sub(re.escape(word), lambda m: f"[{m.group(0)}]", piece, flags=re.IGNORECASE)
+    return ("…" if start else "") + piece + ("…" if start + width < len(flat) else "")
+
+
+def day_threads(session: Session, day: date) -> list[dict[str, Any]]:
+    """The day's listing with what the archive holds of each thread."""
+    stored = (
+        select(
+            Comment.story_id,
+            func.count().label("stored"),
+            func.count(Comment.text_ja).label("translated"),
+        )
+        .group_by(Comment.story_id)
+        .subquery()
+    )
+    query: Select[Any] = (
+        select(
+            FrontPage.rank,
+            Story.id,
+            Story.title,
+            Story.title_ja,
+            FrontPage.score,
+            FrontPage.comment_count,
+            func.coalesce(stored.c.stored, 0),
+            func.coalesce(stored.c.translated, 0),
+            Story.last_crawled_at,
+        )
+        .join(Story, Story.id == FrontPage.story_id)
+        .outerjoin(stored, stored.c.story_id == Story.id)
+        .where(FrontPage.day == day)
+        .order_by(case((FrontPage.source == "front", 0), else_=1), FrontPage.rank)
+    )
+    seen: set[int] = set()
+    rows = []
+    for rank, sid, title, title_ja, score, shown, stored_n, translated, crawled in session.execute(
+        query
+    ):
+        if sid in seen:
+            continue
+        seen.add(sid)
+        rows.append(
+            {
+                "rank": rank,
+                "id": sid,
+                "title": title,
+                "title_ja": title_ja,
+                "points": score,
+                "comments": shown,
+                "stored": stored_n,
+                "translated": translated,
+                "crawled_at": crawled.isoformat() if crawled else None,
+            }
+        )
+    return rows
+
+
+def thread(session: Session, story_id: int) -> tuple[Story | None, list[Comment]]:
+    story = session.get(Story, story_id)
+    if story is None:
+        return None, []
+    comments = session.scalars(
+        select(Comment).where(Comment.story_id == story_id).order_by(Comment.position)
+    ).all()
+    return story, list(comments)
+
+
+def stats(session: Session, *, top: int = 10) -> dict[str, Any]:
+    """Totals, the translated share, and the most frequent authors and domains."""
+    comments = session.scalar(select(func.count()).select_from(Comment)) or 0
+    with_text = session.scalar(select(func.count()).where(Comment.text.is_not(None))) or 0
+    translated = session.scalar(select(func.count()).where(Comment.text_ja.is_not(None))) or 0
+    top_authors = session.execute(
+        select(Comment.author, func.count().label("n"))
+        .where(Comment.author.is_not(None))
+        .group_by(Comment.author)
+        .order_by(text("n DESC"), Comment.author)
+        .limit(top)
+    ).all()
+    top_domains = session.execute(
+        select(Story.domain, func.count().label("n"))
+        .where(Story.domain.is_not(None), Story.last_crawled_at.is_not(None))
+        .group_by(Story.domain)
+        .order_by(text("n DESC"), Story.domain)
+        .limit(top)
+    ).all()
+    first_last = session.execute(select(func.min(FrontPage.day), func.max(FrontPage.day))).one()
+    return {
+        "days": session.scalar(select(func.count(func.distinct(FrontPage.day)))) or 0,
+        "first_day": first_last[0].isoformat() if first_last[0] else None,
+        "last_day": first_last[1].isoformat() if first_last[1] else None,
+        "stories": session.scalar(select(func.count()).select_from(Story)) or 0,
+        "threads": session.scalar(select(func.count()).where(Story.last_crawled_at.is_not(None)))
+        or 0,
+        "comments": comments,
+        "translated_comments": translated,
+        "translated_share": round(translated / with_text, 4) if with_text else 0.0,
+        "titles_translated": session.scalar(select(func.count()).where(Story.title_ja.is_not(None)))
+        or 0,
+        "top_authors": [{"author": a, "comments": n} for a, n in top_authors],
+        "top_domains": [{"domain": d, "threads": n} for d, n in top_domains],
+    }
