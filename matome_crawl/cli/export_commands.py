@@ -201,4 +201,7 @@ def echo_result(result: ExportResult) -> None:
     else:
         click.echo(f"{counts} → {result.out_dir} (format {result.format})")
     for commit in result.commits:
-        click.echo(f"committed {commit.message!r} as {commit.revision} ({len(commit.paths)} posts)")
+        n = len(commit.paths)
+        click.echo(
+            f"committed {commit.message!r} as {commit.revision} ({n} post{'' if n == 1 else 's'})"
+        )
