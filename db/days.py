@@ -17,9 +17,13 @@ STAGES = ("listed", "crawled", "translated", "exported")
 
 
 def listed_entries(session: Session, day: date) -> list[ListingEntry]:
-    """The stored front page of ``day`` (past front pages only), in rank order."""
+    """The stored front page of ``day`` (past front pages only), in rank order.
+
+    Points and comment counts are the listing's own, so the day's top threads
+    stay the same whatever later crawls learn about the stories.
+    """
     rows = session.execute(
-        select(FrontPage.rank, Story)
+        select(FrontPage.rank, FrontPage.score, FrontPage.comment_count, Story)
         .join(Story, Story.id == FrontPage.story_id)
         .where(FrontPage.day == day, FrontPage.source == "front")
         .order_by(FrontPage.rank)
@@ -34,13 +38,13 @@ def listed_entries(session: Session, day: date) -> list[ListingEntry]:
                 url=story.url,
                 domain=story.domain,
                 author=story.author,
-                score=story.score,
+                score=score,
                 created_at=story.created_at,
-                comment_count=story.comment_count,
+                comment_count=comments,
                 dead=story.dead,
             ),
         )
-        for rank, story in rows
+        for rank, score, comments, story in rows
     ]
 
 
