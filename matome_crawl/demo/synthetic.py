@@ -372,7 +372,7 @@ def _grow(rng: random.Random, n: int, plan: _Plan, users: list[str], span: int) 
         parent, depth = -1, 0
         if i > chain_from:
             parent = i - 1
-        elif drafts and i < chain_from and rng.random() > 0.28:
+        elif drafts and i < chain_from and plan.max_depth > 0 and rng.random() > 0.28:
             parent = _pick_parent(rng, drafts, plan.max_depth)
         if parent >= 0:
             depth = drafts[parent].depth + 1
@@ -606,8 +606,12 @@ def synthetic_day(
     ``min(N, threads)`` threads of ``comments`` rows. A few comments with replies are
     dead, flagged or deleted; none is hidden from the page in either view.
     """
-    if threads < 1 or comments < 0:
+    if threads < 1 or comments < 0 or max_depth < 0:
         raise ValueError("a synthetic day needs at least one thread and no negative counts")
+    if threads * (comments + 1) > DAY_BLOCK:
+        raise ValueError(
+            f"{threads} threads of {comments} comments do not fit in a day's {DAY_BLOCK} ids"
+        )
     rng = random.Random(words.sub_seed("plan", day.isoformat(), threads, comments, seed))
     kinds = ["story"] * 8 + ["ask", "show"]
     plans = []
@@ -625,6 +629,8 @@ def large_thread(
     """One story with ``comments`` visible comment rows (ids in their own block per seed)."""
     if not 0 <= seed < (DAY_ID_BASE - LARGE_THREAD_BASE) // LARGE_THREAD_BLOCK:
         raise ValueError(f"seed must be between 0 and 499, got {seed}")
+    if comments + 1 > LARGE_THREAD_BLOCK:
+        raise ValueError(f"{comments} comments do not fit in {LARGE_THREAD_BLOCK} ids")
     rng = random.Random(words.sub_seed("large", comments, seed, max_depth))
     users = words.user_names(max(60, min(3000, comments // 4)), seed)
     plan = _Plan("story", comments, 500 + seed, max_depth, special=max(1, comments // 400))

@@ -112,6 +112,8 @@ def test_synthetic_days_never_share_ids():
 def test_synthetic_day_refuses_what_does_not_fit():
     with pytest.raises(ValueError, match="do not fit"):
         synthetic_day(date(2025, 1, 1), threads=2, comments=60_000)
+    flat = synthetic_day(date(2025, 1, 1), threads=1, comments=30, max_depth=0)
+    assert {c.depth for c in flat.threads[0].comments} == {0}
     with pytest.raises(ValueError, match="start at"):
         day_id_base(date(1999, 12, 31))
 
