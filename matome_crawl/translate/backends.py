@@ -10,6 +10,7 @@ batch it lands in.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -57,7 +58,11 @@ def _load_tokenizer(model: ResolvedModel) -> Any:
     if model.family in ("nllb", "m2m100"):
         kwargs["src_lang"] = NLLB_SOURCE_LANG if model.family == "nllb" else "en"
         kwargs["tgt_lang"] = NLLB_TARGET_LANG if model.family == "nllb" else "ja"
-    return AutoTokenizer.from_pretrained(model.path, **kwargs)
+    with warnings.catch_warnings():
+        # MarianTokenizer asks for sacremoses for a punctuation normaliser that its
+        # tokenisation never calls (transformers 5.24): nothing is lost without it.
+        warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+        return AutoTokenizer.from_pretrained(model.path, **kwargs)
 
 
 def _target_lang(model: ResolvedModel) -> str | None:

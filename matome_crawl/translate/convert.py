@@ -6,6 +6,7 @@ import json
 import logging
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 from matome_crawl.translate.models import (
@@ -61,11 +62,15 @@ def convert_model(
     if is_ctranslate2_dir(source):
         raise ModelFormatError(f"{model} is already a CTranslate2 model")
     if not is_transformers_dir(source):
-        raise ModelFormatError(f"{model}: not a transformers model directory (config.json and weights)")
+        raise ModelFormatError(
+            f"{model}: not a transformers model directory (config.json and weights)"
+        )
     out = Path(out_dir)
     if out.exists() and not force:
         if is_ctranslate2_dir(out):
-            raise ModelFormatError(f"{out} already holds a converted model (use force to replace it)")
+            raise ModelFormatError(
+                f"{out} already holds a converted model (use force to replace it)"
+            )
         if any(out.iterdir()):
             raise ModelFormatError(f"{out} exists and is not empty")
     family = family_of(source)
@@ -73,10 +78,15 @@ def convert_model(
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        logger.info("converting %s (%s) to %s, quantization %s", model_id, source, out, quantization)
-        TransformersConverter(str(source), copy_files=copy_files).convert(
-            str(staging), quantization=quantization, force=True
+        logger.info(
+            "converting %s (%s) to %s, quantization %s", model_id, source, out, quantization
         )
+        with warnings.catch_warnings():
+            # see backends._load_tokenizer: MarianTokenizer's sacremoses hint is moot
+            warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+            TransformersConverter(str(source), copy_files=copy_files).convert(
+                str(staging), quantization=quantization, force=True
+            )
         metadata = {
             "source": model_id,
             "family": family,

@@ -51,7 +51,7 @@ def cpu_flags() -> frozenset[str]:
 def preferred_isa(flags: frozenset[str] | None = None) -> str | None:
     """The ISA to force, or None to leave CTranslate2's own choice."""
     flags = cpu_flags() if flags is None else flags
-    return "AVX512" if _AVX512_FLAGS <= flags else None
+    return "AVX512" if flags >= _AVX512_FLAGS else None
 
 
 @lru_cache(maxsize=1)

@@ -180,8 +180,10 @@ def license_of(model_id: str, path: Path | None = None) -> str | None:
 
 
 def looks_like_path(name: str) -> bool:
-    return name.startswith((".", "/", "~")) or os.sep in name.replace("/", "", 1) or (
-        os.path.exists(name)
+    return (
+        name.startswith((".", "/", "~"))
+        or os.sep in name.replace("/", "", 1)
+        or (os.path.exists(name))
     )
 
 
@@ -293,24 +295,127 @@ def download_model(
     """Download hub model ``name`` into the Hugging Face cache (needs network) and, unless
     ``quantization`` is None, convert it for the CTranslate2 backend. Returns what is on disk."""
     from huggingface_hub import HfApi, snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError
 
+    advice = (
+        "This needs network access to the Hugging Face hub; elsewhere, copy the model "
+        "directory here and pass it with --model PATH"
+    )
+    _check_hub_reachable(advice)
     try:
         files = HfApi().list_repo_files(name)
-        weights = WEIGHT_PATTERNS if any(f.endswith(".safetensors") for f in files) else (
-            LEGACY_WEIGHT_PATTERNS
-        )
+        has_safetensors = any(f.endswith(".safetensors") for f in files)
+        weights = WEIGHT_PATTERNS if has_safetensors else LEGACY_WEIGHT_PATTERNS
         path = snapshot_download(
             name,
             cache_dir=cache_dir,
             allow_patterns=[*MODEL_FILES, *TOKENIZER_FILES, *weights],
         )
-    except (HfHubHTTPError, HFValidationError, LocalEntryNotFoundError, OSError) as exc:
-        raise ModelDownloadError(
-            f"cannot download {name}: {exc}. This needs network access to the Hugging Face "
-            "hub; elsewhere, copy the model directory here and pass it with --model PATH"
-        ) from exc
+    except _hub_errors() as exc:
+        raise ModelDownloadError(f"cannot download {name}: {exc}. {advice}") from exc
     resolved = [_resolved(name, Path(str(path)), "transformers")]
     if quantization:
         resolved.append(_converted(name, Path(str(path)), quantization, models_dir))
     return resolved
+
+
+def _check_hub_reachable(advice: str, timeout: float = 5.0) -> None:
+    """Fail in seconds, not after the hub client's retries, when there is no network."""
+    import socket
+    from urllib.parse import urlparse
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        raise ModelDownloadError(f"HF_HUB_OFFLINE is set, so nothing can be downloaded. {advice}")
+    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+    except OSError as exc:
+        raise ModelDownloadError(f"cannot reach {host} ({exc}). {advice}") from exc
+
+
+def _hub_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean the hub refused or the network failed (the HTTP client's
+    base error included, whichever client huggingface_hub uses)."""
+    import importlib
+
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError
+
+    errors: list[type[BaseException]] = [
+        HfHubHTTPError,
+        HFValidationError,
+        LocalEntryNotFoundError,
+        OSError,
+    ]
+    for module_name in ("httpx2", "httpx"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        errors.append(module.HTTPError)
+    return tuple(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelStatus:
+    """Where a model stands on this machine (``matome model info``); nothing is loaded."""
+
+    model: str
+    backend: str
+    family: str | None
+    license: str | None
+    available: bool
+    path: str | None
+    note: str
+
+
+def model_status(
+    model: str,
+    backend: str,
+    *,
+    cache_dir: str | None = None,
+    models_dir: str | None = None,
+    quantization: str = "int8",
+) -> ModelStatus:
+    """Describe ``model`` for ``backend`` without loading, converting or downloading it."""
+    card = KNOWN_MODELS.get(model)
+    expanded = Path(os.path.expanduser(model))
+    if expanded.is_dir():
+        path = expanded.resolve()
+        if not (is_ctranslate2_dir(path) or is_transformers_dir(path)):
+            return ModelStatus(
+                model, backend, None, None, False, str(path), "not a model directory"
+            )
+        family = family_of(path)
+        kind = "CTranslate2" if is_ctranslate2_dir(path) else "transformers"
+        note = f"local {kind} model"
+        if kind == "transformers" and backend == "ctranslate2":
+            target = converted_dir(local_model_id(path), quantization, models_dir)
+            note += (
+                f"; converted copy in {target}"
+                if is_ctranslate2_dir(target)
+                else "; converted for CTranslate2 on first use"
+            )
+        return ModelStatus(
+            model, backend, family, license_of(local_model_id(path), path), True, str(path), note
+        )
+    family = card.family if card else None
+    licence = card.license if card else None
+    how = (
+        f"not on this machine: run `matome model download {model}` where there is network, "
+        "or pass a local model directory with --model PATH"
+    )
+    if backend == "ctranslate2":
+        target = converted_dir(model, quantization, models_dir)
+        if is_ctranslate2_dir(target):
+            return ModelStatus(model, backend, family, licence, True, str(target), "converted")
+    try:
+        snapshot = cached_snapshot(model, cache_dir)
+    except ModelNotFoundError:
+        return ModelStatus(model, backend, family, licence, False, None, how)
+    note = "in the Hugging Face cache"
+    if backend == "ctranslate2":
+        note += "; converted for CTranslate2 on first use"
+    return ModelStatus(
+        model, backend, family or family_of(snapshot), licence, True, str(snapshot), note
+    )

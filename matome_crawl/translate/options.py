@@ -51,19 +51,31 @@ class TranslationOptions:
     batch_size: int | None = None  # segments per model batch; None: measured default per device
     beam: int = 4
     compute_type: str = "auto"  # CTranslate2: int8 on CPU, int8_float16 on CUDA
-    max_segment_tokens: int | None = None  # None: min(256, the model's positions); an explicit value is trusted
+    max_segment_tokens: int | None = (
+        None  # None: min(256, the model's positions); an explicit value is trusted
+    )
     min_new_tokens: int | None = None  # None: the model stops when it is done
-    max_new_tokens: int | None = None  # None: 3 × source tokens + 16, capped by the model's positions
+    max_new_tokens: int | None = (
+        None  # None: 3 × source tokens + 16, capped by the model's positions
+    )
     title_prefixes: tuple[str, ...] = DEFAULT_TITLE_PREFIXES
     cache_dir: str | None = None  # Hugging Face cache; None: its default
     models_dir: str | None = None  # where converted models go; None: ~/.cache/matome/models
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
-            raise ValueError(f"unknown backend {self.backend!r}, expected one of: {', '.join(BACKENDS)}")
+            raise ValueError(
+                f"unknown backend {self.backend!r}, expected one of: {', '.join(BACKENDS)}"
+            )
         if self.device not in DEVICES:
-            raise ValueError(f"unknown device {self.device!r}, expected one of: {', '.join(DEVICES)}")
-        if self.beam < 1 or (self.batch_size is not None and self.batch_size < 1) or self.threads < 0:
+            raise ValueError(
+                f"unknown device {self.device!r}, expected one of: {', '.join(DEVICES)}"
+            )
+        if (
+            self.beam < 1
+            or (self.batch_size is not None and self.batch_size < 1)
+            or self.threads < 0
+        ):
             raise ValueError("beam and batch_size must be at least 1, threads at least 0")
 
 
@@ -148,7 +160,7 @@ def settings_key(
     min_new_tokens: int | None,
     max_new_tokens: int | None,
 ) -> str:
-    """The translation-memory ``settings`` column: everything besides the model that changes output."""
+    """The translation memory's ``settings`` column: all but the model that changes output."""
     key = f"{backend}/{compute_type}/beam{beam}/v{GENERATION_VERSION}"
     if min_new_tokens is not None or max_new_tokens is not None:
         key += f"/len{min_new_tokens or ''}-{max_new_tokens or ''}"

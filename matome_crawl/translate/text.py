@@ -27,7 +27,7 @@ _URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"]+", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?'\"*"
 # A run of non-space characters this long is an identifier, hash, path or blob: kept as is.
 _LONG_WORD = 80
-_LONG_WORD_RE = re.compile(r"\S{%d,}" % _LONG_WORD)
+_LONG_WORD_RE = re.compile(rf"\S{{{_LONG_WORD},}}")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n+")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 # Where an over-long sentence may be cut, best first: after clause punctuation, around
@@ -336,10 +336,7 @@ def _text_pieces(text: str, fits: Callable[[str], bool]) -> list[Piece]:
         return []
     if not has_latin(text):
         return [Piece(text, segment=False)]
-    return [
-        Piece(part, segment=has_latin(part))
-        for part in split_to_fit(text, fits)
-    ]
+    return [Piece(part, segment=has_latin(part)) for part in split_to_fit(text, fits)]
 
 
 def parse(
