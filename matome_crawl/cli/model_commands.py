@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from matome_crawl.cli.app import echo_rows, format_option
+from matome_crawl.translate.convert import QUANTIZATIONS
 
 
 @click.group(name="model")
@@ -47,7 +48,7 @@ def download(name: str, quantization: str) -> None:
 )
 @click.option(
     "--quantization",
-    type=click.Choice(["int8", "int8_float16", "int8_float32", "int16", "float16", "float32"]),
+    type=click.Choice(QUANTIZATIONS),
     default="int8",
     show_default=True,
 )

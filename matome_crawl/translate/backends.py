@@ -197,7 +197,7 @@ class CTranslate2Backend(_TokenizerMixin):
             # transformers ends a capped output with a forced EOS inside max_new_tokens;
             # CTranslate2 does not count the EOS: one fewer keeps both backends identical.
             self.max_decoding_length -= 1
-        self.min_decoding_length = options.min_new_tokens or 1
+        self.min_decoding_length = min(options.min_new_tokens or 1, self.max_decoding_length)
         target = _target_lang(model)
         self.target_prefix = [target] if target else None
         logger.info(

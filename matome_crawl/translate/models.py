@@ -179,12 +179,12 @@ def license_of(model_id: str, path: Path | None = None) -> str | None:
     return None
 
 
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")
+
+
 def looks_like_path(name: str) -> bool:
-    return (
-        name.startswith((".", "/", "~"))
-        or os.sep in name.replace("/", "", 1)
-        or (os.path.exists(name))
-    )
+    """Whether ``name`` is meant as a directory rather than a hub id such as ``org/name``."""
+    return _HUB_ID.match(name) is None or os.path.exists(name)
 
 
 def cached_snapshot(name: str, cache_dir: str | None = None) -> Path:
