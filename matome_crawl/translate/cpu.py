@@ -1,15 +1,15 @@
 """CPU settings for CTranslate2, chosen from measurements rather than guessed.
 
-Measured with ``bench/translate.py`` on the project's 2-core machine (Xeon with AVX-512,
-VNNI and AMX; FuguMT-shaped Marian, int8, beam 4, 48 target tokens, repeated runs
-interleaved; target tokens/s):
+Measured with ``bench/translate.py --isa-sweep`` on the project's 2-core machine (Xeon
+with AVX-512, VNNI and AMX; FuguMT-shaped Marian, int8, beam 4, 200 HN comments, 48 target
+tokens each; target tokens/s, one run; earlier interleaved repeats gave the same order):
 
-=============================  ==========
-CTranslate2's own pick (AVX2)  ~690
-AVX512 (``CT2_FORCE_CPU_ISA``)  ~730
-AVX2, ``CT2_USE_MKL=0``         ~570
-AVX512, ``CT2_USE_MKL=0``       ~590
-=============================  ==========
+==========================================  ==========
+AVX2 (CTranslate2's own pick), MKL          737
+AVX512 (``CT2_FORCE_CPU_ISA``), MKL         789
+AVX2, ``CT2_USE_MKL=0`` (oneDNN)            590
+AVX512, ``CT2_USE_MKL=0`` (oneDNN)          607
+==========================================  ==========
 
 So where the CPU has AVX-512 we ask for it (CTranslate2 stays on AVX2 by itself), and we
 leave ``CT2_USE_MKL`` alone: on Intel CPUs CTranslate2 already uses MKL, which beat oneDNN
@@ -17,8 +17,9 @@ here. A value the user set in the environment always wins.
 
 Threads: with 2 cores, 2 workers of 1 thread each ran 1.7-1.9× faster than 1 worker of 2
 threads at any batch size, and small batches won (4 examples per batch: ~690, 8: ~650,
-16: ~570, 32: ~400 tok/s) because a beam of 4 over a 32k vocabulary keeps the logits of a
-small batch in cache.
+16: ~570, 32: ~400 tok/s on whole comments; on sentences 4: ~1060, 8: ~1020, 16: ~940),
+presumably because the beam's logits over a 32k vocabulary stay in cache for a small batch.
+Machines with more cores were not measured: they get one worker per core all the same.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ logger = logging.getLogger(__name__)
 
 ISA_ENV = "CT2_FORCE_CPU_ISA"
 _AVX512_FLAGS = frozenset({"avx512f", "avx512bw", "avx512dq", "avx512vl"})
-# Batch sizes that measured best per device (see the module docstring).
+# Segments per batch: CTranslate2 on CPU as measured above; CUDA was not measured here (no
+# GPU on the project's machines) and takes CTranslate2's advice of large batches; the
+# transformers backend uses the batch of the benchmark's (b).
 CPU_BATCH_SIZE = 4
 CUDA_BATCH_SIZE = 32
 TORCH_CPU_BATCH_SIZE = 16
