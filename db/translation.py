@@ -32,6 +32,7 @@ class PendingComment:
     story_id: int
     text_html: str | None
     text: str | None
+    content_hash: str  # as read: the write is skipped if a crawl changed the text since
 
 
 def story_ids_for_day(session: Session, day: date) -> list[int]:
@@ -73,9 +74,9 @@ def pending_comments(
     session: Session, story_ids: Sequence[int] | None = None
 ) -> list[PendingComment]:
     """Comments with text, not deleted and not yet translated, in thread display order."""
-    query = select(Comment.id, Comment.story_id, Comment.text_html, Comment.text).where(
-        _comment_needs_translation()
-    )
+    query = select(
+        Comment.id, Comment.story_id, Comment.text_html, Comment.text, Comment.content_hash
+    ).where(_comment_needs_translation())
     rows = _select_in(
         session,
         query,
@@ -85,7 +86,11 @@ def pending_comments(
     )
     return [
         PendingComment(
-            comment_id=row.id, story_id=row.story_id, text_html=row.text_html, text=row.text
+            comment_id=row.id,
+            story_id=row.story_id,
+            text_html=row.text_html,
+            text=row.text,
+            content_hash=row.content_hash,
         )
         for row in rows
     ]
@@ -154,35 +159,48 @@ def memory_store(
 
 
 def store_title_translations(
-    session: Session, translations: Mapping[int, str], model_id: str, now: datetime
-) -> None:
-    """Write ``story_id → title_ja`` with the model id and time."""
-    for story_id, title_ja in translations.items():
-        session.execute(
+    session: Session, translations: Mapping[int, tuple[str, str]], model_id: str, now: datetime
+) -> int:
+    """Write ``story_id → (title as translated, title_ja)`` with the model id and time.
+
+    A story whose title changed since it was read is left for the next run. Returns the
+    number of stories written.
+    """
+    written = 0
+    for story_id, (title, title_ja) in translations.items():
+        written += session.execute(
             update(Story)
-            .where(Story.id == story_id)
+            .where(Story.id == story_id, Story.title == title)
             .values(title_ja=title_ja, title_ja_model=model_id, title_ja_at=now)
-        )
+        ).rowcount
+    return written
 
 
 def store_comment_translations(
     session: Session,
-    translations: Mapping[int, tuple[str, int]],
+    translations: Mapping[int, tuple[str, str, int]],
     model_id: str,
     now: datetime,
-) -> None:
-    """Write ``comment_id → (text_ja, untranslated segments)`` with the model id and time."""
-    for comment_id, (text_ja, untranslated) in translations.items():
-        session.execute(
+) -> int:
+    """Write ``comment_id → (content_hash as read, text_ja, untranslated segments)`` with
+    the model id and time.
+
+    A comment whose content hash changed since it was read (a re-crawl edited it) is left
+    for the next run. Returns the number of comments written.
+    """
+    written = 0
+    for comment_id, (content_hash, text_ja, untranslated) in translations.items():
+        written += session.execute(
             update(Comment)
-            .where(Comment.id == comment_id)
+            .where(Comment.id == comment_id, Comment.content_hash == content_hash)
             .values(
                 text_ja=text_ja,
                 text_ja_model=model_id,
                 text_ja_at=now,
                 text_ja_untranslated=untranslated,
             )
-        )
+        ).rowcount
+    return written
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]

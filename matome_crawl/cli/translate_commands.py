@@ -145,6 +145,12 @@ def translate(
         )
     for story_id in result.missing_story_ids:
         click.echo(f"story {story_id} is not in the archive", err=True)
+    if result.changed_meanwhile:
+        click.echo(
+            f"{result.changed_meanwhile} titles or comments changed while they were translated; "
+            "run again to translate the new text",
+            err=True,
+        )
     click.echo(
         f"Translated {result.titles} titles and {result.comments} comments "
         f"of {result.stories} stories in {result.batches} batches."

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from db import translation as store
 from db.engine import Database
@@ -68,6 +68,7 @@ class StageResult:
     generated_tokens: int = 0
     batches: int = 0  # transactions committed
     seconds: float = 0.0
+    changed_meanwhile: int = 0  # edited by a crawl while translating: left for the next run
     missing_story_ids: list[int] = field(default_factory=list)
 
     @property
@@ -76,28 +77,41 @@ class StageResult:
 
 
 class DatabaseTranslationMemory:
-    """The engine's translation memory over the ``translation_memory`` table, in the
-    caller's session (writes are committed with the batch they belong to)."""
+    """The engine's translation memory over the ``translation_memory`` table.
 
-    def __init__(self, session: Session, model_id: str, settings: str, now: datetime) -> None:
-        self.session = session
+    Look-ups run in short read-only sessions of their own; new entries are held until
+    :meth:`flush` writes them in the caller's transaction, with the rows they belong to.
+    So no transaction stays open while the model works (SQLite could not upgrade a read
+    snapshot that a crawl wrote past in the meantime).
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], model_id: str, settings: str, now: datetime
+    ) -> None:
+        self.sessions = sessions
         self.model_id = model_id
         self.settings = settings
         self.now = now
+        self.pending: dict[str, str] = {}
 
     def lookup(self, segments: Sequence[str]) -> Mapping[str, str]:
         hashes = {segment_hash(s): s for s in segments}
-        found = store.memory_lookup(self.session, self.model_id, self.settings, list(hashes))
+        with self.sessions() as session:
+            found = store.memory_lookup(session, self.model_id, self.settings, list(hashes))
         return {hashes[h]: target for h, target in found.items()}
 
     def store(self, translations: Mapping[str, str]) -> None:
+        self.pending.update(translations)
+
+    def flush(self, session: Session) -> None:
         store.memory_store(
-            self.session,
+            session,
             self.model_id,
             self.settings,
-            ((segment_hash(s), s, t) for s, t in translations.items()),
+            ((segment_hash(s), s, t) for s, t in self.pending.items()),
             self.now,
         )
+        self.pending.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +119,7 @@ class _Item:
     kind: str  # "title" or "comment"
     row_id: int
     source: Source
+    version: str  # the title, or the comment's content hash, as read
 
 
 def _work(session: Session, selection: Selection) -> tuple[list[_Item], int, list[int]]:
@@ -123,7 +138,7 @@ def _work(session: Session, selection: Selection) -> tuple[list[_Item], int, lis
     by_story: dict[int, list[_Item]] = {}
     for title in titles:
         by_story.setdefault(title.story_id, []).append(
-            _Item("title", title.story_id, Source(title.title, Kind.TITLE))
+            _Item("title", title.story_id, Source(title.title, Kind.TITLE), title.title)
         )
     for comment in comments:
         if comment.text_html:
@@ -131,7 +146,7 @@ def _work(session: Session, selection: Selection) -> tuple[list[_Item], int, lis
         else:
             source = Source(comment.text or "", Kind.TEXT)
         by_story.setdefault(comment.story_id, []).append(
-            _Item("comment", comment.comment_id, source)
+            _Item("comment", comment.comment_id, source, comment.content_hash)
         )
     order = story_ids if story_ids is not None else sorted(by_story)
     items = [item for story_id in order for item in by_story.get(story_id, [])]
@@ -170,28 +185,34 @@ def translate_archive(
     tokens_before = translator.stats.generated_tokens
     for batch, plan in zip(batches, plans, strict=True):
         now = clock()
+        memory = DatabaseTranslationMemory(
+            database.sessions, translator.model_id, translator.settings, now
+        )
+        hits_before = translator.stats.cache_hits
+        translated_before = translator.stats.translated
+        translations = translator.run(plan, memory=memory, progress=advance)
+        titles = {
+            item.row_id: (item.version, t.text)
+            for item, t in zip(batch, translations, strict=True)
+            if item.kind == "title"
+        }
+        comments = {
+            item.row_id: (item.version, t.text, t.untranslated)
+            for item, t in zip(batch, translations, strict=True)
+            if item.kind == "comment"
+        }
         with database.sessions() as session, session.begin():
-            memory = DatabaseTranslationMemory(
-                session, translator.model_id, translator.settings, now
+            memory.flush(session)
+            written_titles = store.store_title_translations(
+                session, titles, translator.model_id, now
             )
-            hits_before = translator.stats.cache_hits
-            translated_before = translator.stats.translated
-            translations = translator.run(plan, memory=memory, progress=advance)
-            titles = {
-                item.row_id: t.text
-                for item, t in zip(batch, translations, strict=True)
-                if item.kind == "title"
-            }
-            comments = {
-                item.row_id: (t.text, t.untranslated)
-                for item, t in zip(batch, translations, strict=True)
-                if item.kind == "comment"
-            }
-            store.store_title_translations(session, titles, translator.model_id, now)
-            store.store_comment_translations(session, comments, translator.model_id, now)
+            written_comments = store.store_comment_translations(
+                session, comments, translator.model_id, now
+            )
         result.batches += 1
-        result.titles += len(titles)
-        result.comments += len(comments)
+        result.titles += written_titles
+        result.comments += written_comments
+        result.changed_meanwhile += len(titles) + len(comments) - written_titles - written_comments
         result.segments += len(plan.segments)
         result.cache_hits += translator.stats.cache_hits - hits_before
         result.translated += translator.stats.translated - translated_before

@@ -183,3 +183,23 @@ def test_memory_is_keyed_by_model_and_settings(database):
         assert store.memory_lookup(session, "m1", "s1", ["h", "x"]) == {"h": "やあ。"}
         assert store.memory_lookup(session, "m2", "s1", ["h"]) == {}
         assert store.memory_lookup(session, "m1", "s2", ["h"]) == {}
+
+
+def test_a_comment_edited_while_translating_is_left_for_the_next_run(archive, marian_translator):
+    def crawl_edits_a_comment(state: StageProgress) -> None:
+        if state.segments_done == 0 and state.documents_done == 0:
+            with archive.sessions() as session, session.begin():
+                session.execute(
+                    Comment.__table__.update()
+                    .where(Comment.id == 200)
+                    .values(text_html="Edited since.", content_hash="new")
+                )
+
+    result = translate_archive(
+        archive, marian_translator, Selection(day=DAY), progress=crawl_edits_a_comment
+    )
+    assert result.changed_meanwhile == 1 and result.comments == 3
+    with archive.sessions() as session:
+        assert session.scalar(select(Comment.text_ja).where(Comment.id == 200)) is None
+    again = translate_archive(archive, marian_translator, Selection(day=DAY))
+    assert (again.comments, again.changed_meanwhile) == (1, 0)
