@@ -19,6 +19,7 @@ from matome_crawl.translate import (
     convert_model,
 )
 from matome_crawl.translate.backends import CTranslate2Backend, TransformersBackend
+from matome_crawl.translate.options import ModelOutput
 
 from .conftest import MARIAN_POSITIONS
 
@@ -155,8 +156,8 @@ def test_a_3000_word_comment_loses_no_paragraph(translator, corpus):
     html = "<p>".join(paragraphs)
     spied, spy = spy_on(translator)
     result = spied.translate([Source(html, Kind.HTML)])[0]
-    assert len(result.text.split("\n")) == len(paragraphs)
-    assert result.untranslated == 0
+    lines = result.text.split("\n")
+    assert len(lines) == len(paragraphs) and all(line.strip() for line in lines)
     assert max(spied.backend.count_tokens(spy.seen)) <= spied.max_segment_tokens
     # the run-on paragraph was cut into several segments that hold every word, in order
     run_on = spied.plan([Source(paragraphs[-1])]).sources[0].document
@@ -186,6 +187,29 @@ def test_segment_the_model_fails_on_is_kept_in_english(translator, caplog):
     memory = InMemoryTranslationMemory()
     unchecked.translate(sources, memory=memory)
     assert long_sentence not in memory.entries  # a later run tries it again
+
+
+class Blanking(Spy):
+    """A real backend whose output for one segment is made empty, as when a model emits only
+    special tokens."""
+
+    def translate(self, texts):
+        outputs = self.backend.translate(texts)
+        return [
+            ModelOutput("", ()) if "blank" in t else o for t, o in zip(texts, outputs, strict=True)
+        ]
+
+
+def test_an_empty_output_is_a_failure_kept_in_english(marian_translator):
+    blanking = Translator(
+        marian_translator.options,
+        model=marian_translator.model,
+        backend=Blanking(marian_translator.backend),
+    )
+    result = blanking.translate([Source("First one. Please blank this sentence. Last one.")])[0]
+    assert result.untranslated == 1 and result.segments == 3
+    assert "Please blank this sentence." in result.text
+    assert not result.text.startswith("First one.")
 
 
 def test_ctranslate2_greedy_gives_the_same_tokens_as_transformers(
