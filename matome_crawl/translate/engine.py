@@ -1,7 +1,9 @@
 """The translator: sources in, :class:`Translation` out, with dedup, batching and a memory.
 
->>> translator = Translator(TranslationOptions(model="staka/fugumt-en-ja"))
->>> [t.text for t in translator.translate([Source("<p>Hello.", Kind.HTML)])]
+Usage::
+
+    translator = Translator(TranslationOptions(model="staka/fugumt-en-ja"))
+    [t.text for t in translator.translate([Source("Hello.<p>Bye.", Kind.HTML)])]
 
 Work for one call: every source is parsed and cut into segments
 (:mod:`matome_crawl.translate.text`); the distinct segments are looked up in the
@@ -25,6 +27,7 @@ from matome_crawl.translate import text as textmod
 from matome_crawl.translate.backends import Backend, load_backend
 from matome_crawl.translate.models import resolve_model
 from matome_crawl.translate.options import (
+    DEFAULT_MAX_SEGMENT_TOKENS,
     Kind,
     ModelOutput,
     ResolvedModel,
@@ -118,7 +121,7 @@ class Translator:
         self.backend = backend or load_backend(self.model, self.options)
         limit = self.options.max_segment_tokens
         if limit is None:
-            limit = min(256, self.backend.max_source_tokens)
+            limit = min(DEFAULT_MAX_SEGMENT_TOKENS, self.backend.max_source_tokens)
         self.max_segment_tokens = limit
         self.settings = settings_key(
             self.backend.name,
