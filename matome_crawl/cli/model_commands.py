@@ -1,10 +1,97 @@
-"""``matome model``: placeholder, filled in by its issue."""
+"""``matome model``: download, convert and describe translation models."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from matome_crawl.cli.app import echo_rows, format_option
+from matome_crawl.translate.convert import QUANTIZATIONS
 
 
 @click.group(name="model")
 def model() -> None:
-    """(not yet implemented)"""
+    """Download, convert and describe translation models."""
+
+
+@model.command()
+@click.argument("name")
+@click.option(
+    "--quantization",
+    default="int8",
+    show_default=True,
+    help="Also convert for CTranslate2 with this quantization; 'none' skips the conversion.",
+)
+def download(name: str, quantization: str) -> None:
+    """Download hub model NAME into the Hugging Face cache (needs network)."""
+    from matome_crawl.translate import TranslateError, download_model
+
+    try:
+        resolved = download_model(
+            name, quantization=None if quantization.lower() == "none" else quantization
+        )
+    except TranslateError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for item in resolved:
+        click.echo(f"{item.model_id}: {item.format} model in {item.path}")
+
+
+@model.command()
+@click.argument("name_or_path", metavar="NAME|PATH")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the converted model.",
+)
+@click.option(
+    "--quantization",
+    type=click.Choice(QUANTIZATIONS),
+    default="int8",
+    show_default=True,
+)
+@click.option("--force", is_flag=True, help="Replace a model already in --out.")
+def convert(name_or_path: str, out_dir: Path, quantization: str, force: bool) -> None:
+    """Convert a transformers model (local directory, or hub name in the local cache) to
+    CTranslate2, with its tokenizer files."""
+    from matome_crawl.translate import TranslateError, convert_model
+
+    try:
+        resolved = convert_model(name_or_path, out_dir, quantization=quantization, force=force)
+    except TranslateError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{resolved.model_id} ({resolved.family}, {quantization}) converted to {resolved.path}; "
+        f"use it with --model {resolved.path}"
+    )
+
+
+@model.command()
+@click.option(
+    "--model", "name", default=None, metavar="NAME|PATH", help="[default: the default model]"
+)
+@click.option(
+    "--backend", type=click.Choice(["ctranslate2", "transformers"]), default="ctranslate2"
+)
+@format_option
+def info(name: str | None, backend: str, output_format: str) -> None:
+    """Show a model, its license, its backend and whether it is on this machine."""
+    from matome_crawl.translate import DEFAULT_MODEL, KNOWN_MODELS
+    from matome_crawl.translate.models import model_status
+
+    status = model_status(name or DEFAULT_MODEL, backend)
+    card = KNOWN_MODELS.get(status.model)
+    rows = [
+        {"field": "model", "value": status.model},
+        {"field": "family", "value": status.family or "unknown"},
+        {"field": "license", "value": status.license or "unknown (see the model's card)"},
+        {"field": "backend", "value": status.backend},
+        {"field": "available", "value": "yes" if status.available else "no"},
+        {"field": "path", "value": status.path or ""},
+        {"field": "note", "value": status.note},
+    ]
+    if card:
+        rows.insert(3, {"field": "about", "value": card.note})
+    echo_rows(rows, output_format, columns=["field", "value"])

@@ -1,10 +1,208 @@
-"""``matome translate``: placeholder, filled in by its issue."""
+"""``matome translate``: stored titles and comments → Japanese, with a local model."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 
+from matome_crawl.cli.app import db_option, open_database
 
-@click.group(name="translate")
-def translate() -> None:
-    """(not yet implemented)"""
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def engine_options(func: F) -> F:
+    """``--model --backend --device --threads --batch-size --beam --compute-type``."""
+    from matome_crawl.translate.options import BACKENDS, DEFAULT_MODEL, DEVICES
+
+    decorators = [
+        click.option(
+            "--model",
+            default=DEFAULT_MODEL,
+            show_default=True,
+            metavar="NAME|PATH",
+            help="Hub model name (from the local cache) or a local model directory.",
+        ),
+        click.option(
+            "--backend",
+            type=click.Choice(BACKENDS),
+            default="ctranslate2",
+            show_default=True,
+            help="ctranslate2 converts a transformers model once and is the fast path.",
+        ),
+        click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True),
+        click.option(
+            "--threads", type=click.IntRange(min=0), default=0, help="CPU threads [default: all]."
+        ),
+        click.option(
+            "--batch-size",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Segments per model batch [default: 4 on CPU, 32 on CUDA].",
+        ),
+        click.option("--beam", type=click.IntRange(min=1), default=4, show_default=True),
+        click.option(
+            "--compute-type",
+            default="auto",
+            show_default=True,
+            help="CTranslate2 compute type (auto: int8 on CPU, int8_float16 on CUDA).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def options_from(params: dict[str, Any]):  # type: ignore[no-untyped-def]
+    from matome_crawl.translate import TranslationOptions
+
+    return TranslationOptions(
+        model=params["model"],
+        backend=params["backend"],
+        device=params["device"],
+        threads=params["threads"],
+        batch_size=params["batch_size"],
+        beam=params["beam"],
+        compute_type=params["compute_type"],
+    )
+
+
+def load_translator(options):  # type: ignore[no-untyped-def]
+    """The translator, with a missing or unusable model as one line instead of a traceback."""
+    from matome_crawl.translate import TranslateError, Translator
+
+    try:
+        return Translator(options)
+    except TranslateError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _story_ids(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[int, ...]:
+    ids = []
+    for value in values:
+        for part in value.replace(",", " ").split():
+            if not part.isdigit():
+                raise click.BadParameter(f"{part!r} is not a story id")
+            ids.append(int(part))
+    return tuple(ids)
+
+
+@click.command(name="translate")
+@click.option(
+    "--day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="A front-page day (YYYY-MM-DD).",
+)
+@click.option(
+    "--story",
+    "story_ids",
+    multiple=True,
+    callback=_story_ids,
+    metavar="ID",
+    help="A story id (repeat the option, or separate ids with commas).",
+)
+@click.option("--pending", is_flag=True, help="Everything stored that has no Japanese yet.")
+@engine_options
+@click.option(
+    "--commit-every",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Documents (titles and comments) per transaction.",
+)
+@db_option
+def translate(
+    day: Any,
+    story_ids: tuple[int, ...],
+    pending: bool,
+    commit_every: int,
+    db_url: str | None,
+    **engine: Any,
+) -> None:
+    """Translate stored titles and comments into Japanese, with a local model.
+
+    Resumable: each batch of documents is committed, and translated segments are kept in
+    the translation memory, so a re-run after an interruption picks up where it stopped.
+    """
+    from matome_crawl.translate.stage import Selection, translate_archive
+
+    if sum((day is not None, bool(story_ids), pending)) != 1:
+        raise click.UsageError("give exactly one of --day D, --story ID or --pending")
+    try:
+        options = options_from(engine)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    selection = Selection(day=day.date() if day else None, story_ids=story_ids, pending=pending)
+    database = open_database(db_url)
+    translator = load_translator(options)
+    with _ProgressBar() as bar:
+        result = translate_archive(
+            database, translator, selection, batch_documents=commit_every, progress=bar.update
+        )
+    for story_id in result.missing_story_ids:
+        click.echo(f"story {story_id} is not in the archive", err=True)
+    if result.changed_meanwhile:
+        click.echo(
+            f"{result.changed_meanwhile} titles or comments changed while they were translated; "
+            "run again to translate the new text",
+            err=True,
+        )
+    click.echo(
+        f"Translated {result.titles} titles and {result.comments} comments "
+        f"of {result.stories} stories in {result.batches} batches."
+    )
+    click.echo(
+        f"Segments: {result.segments} ({result.cache_hits} from the translation memory, "
+        f"{result.translated} by the model, {result.untranslated} kept in English)."
+    )
+    click.echo(
+        f"Time: {result.seconds:.1f} s ({result.segments_per_second:.1f} segments/s); "
+        f"model {result.model_id} [{result.settings}]."
+    )
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr counting segments, with segments/s."""
+
+    def __enter__(self) -> _ProgressBar:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("translating"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("segments"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self.task = self.progress.add_task("translate", total=None, rate="")
+        self.progress.start()
+        return self
+
+    def update(self, state: Any) -> None:
+        task = self.progress.tasks[0]
+        speed = task.speed
+        self.progress.update(
+            self.task,
+            total=state.segments_total,
+            completed=state.segments_done,
+            rate=f"{speed:.1f} segments/s" if speed else "",
+        )
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.progress.stop()

@@ -1,0 +1,113 @@
+"""Converting a transformers model to CTranslate2 (wraps CTranslate2's transformers converter)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+from matome_crawl.translate.models import (
+    METADATA_FILE,
+    TOKENIZER_FILES,
+    cached_snapshot,
+    family_of,
+    forces_eos,
+    is_ctranslate2_dir,
+    is_transformers_dir,
+    license_of,
+    local_model_id,
+    looks_like_path,
+    max_positions,
+)
+from matome_crawl.translate.options import ModelFormatError, ResolvedModel
+
+logger = logging.getLogger(__name__)
+
+QUANTIZATIONS = ("int8", "int8_float16", "int8_float32", "int16", "float16", "float32")
+
+
+def convert_model(
+    model: str,
+    out_dir: str | Path,
+    *,
+    quantization: str | None = "int8",
+    force: bool = False,
+    cache_dir: str | None = None,
+    model_id: str | None = None,
+) -> ResolvedModel:
+    """Convert ``model`` (a local transformers directory, or a hub name already in the local
+    cache) into a CTranslate2 model in ``out_dir``, with its tokenizer files beside it.
+
+    The conversion is written to a temporary directory next to ``out_dir`` and moved in
+    place at the end, so an interrupted run never leaves a half model that looks whole.
+    """
+    from ctranslate2.converters import TransformersConverter
+
+    if quantization is not None and quantization not in QUANTIZATIONS:
+        raise ValueError(
+            f"unknown quantization {quantization!r}, expected one of: {', '.join(QUANTIZATIONS)}"
+        )
+    source = Path(model).expanduser()
+    if source.is_dir():
+        source = source.resolve()
+        model_id = model_id or local_model_id(source)
+    elif looks_like_path(model):
+        raise ModelFormatError(f"{model}: no such directory")
+    else:
+        model_id = model_id or model
+        source = cached_snapshot(model, cache_dir)
+    if is_ctranslate2_dir(source):
+        raise ModelFormatError(f"{model} is already a CTranslate2 model")
+    if not is_transformers_dir(source):
+        raise ModelFormatError(
+            f"{model}: not a transformers model directory (config.json and weights)"
+        )
+    out = Path(out_dir)
+    if out.exists() and not force:
+        if is_ctranslate2_dir(out):
+            raise ModelFormatError(
+                f"{out} already holds a converted model (use force to replace it)"
+            )
+        if any(out.iterdir()):
+            raise ModelFormatError(f"{out} exists and is not empty")
+    family = family_of(source)
+    copy_files = [name for name in TOKENIZER_FILES if (source / name).is_file()]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        logger.info(
+            "converting %s (%s) to %s, quantization %s", model_id, source, out, quantization
+        )
+        with warnings.catch_warnings():
+            # see backends._load_tokenizer: MarianTokenizer's sacremoses hint is moot
+            warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+            TransformersConverter(str(source), copy_files=copy_files).convert(
+                str(staging), quantization=quantization, force=True
+            )
+        metadata = {
+            "source": model_id,
+            "family": family,
+            "quantization": quantization or "float32",
+            "max_positions": max_positions(source),
+            "forced_eos": "true" if forces_eos(source) else "false",
+            "license": license_of(model_id, source) or "",
+        }
+        (staging / METADATA_FILE).write_text(
+            json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return ResolvedModel(
+        model_id=model_id,
+        path=str(out),
+        format="ctranslate2",
+        family=family,
+        license=metadata["license"] or None,
+    )

@@ -1,0 +1,90 @@
+"""CPU settings for CTranslate2, chosen from measurements rather than guessed.
+
+Measured with ``bench/translate.py --isa-sweep`` on the project's 2-core machine (Xeon
+with AVX-512, VNNI and AMX; FuguMT-shaped Marian, int8, beam 4, 200 HN comments, 48 target
+tokens each; target tokens/s, one run; earlier interleaved repeats gave the same order):
+
+==========================================  ==========
+AVX2 (CTranslate2's own pick), MKL          737
+AVX512 (``CT2_FORCE_CPU_ISA``), MKL         789
+AVX2, ``CT2_USE_MKL=0`` (oneDNN)            590
+AVX512, ``CT2_USE_MKL=0`` (oneDNN)          607
+==========================================  ==========
+
+So where the CPU has AVX-512 we ask for it (CTranslate2 stays on AVX2 by itself), and we
+leave ``CT2_USE_MKL`` alone: on Intel CPUs CTranslate2 already uses MKL, which beat oneDNN
+here. A value the user set in the environment always wins.
+
+Threads: with 2 cores, 2 workers of 1 thread each ran 1.7-1.9× faster than 1 worker of 2
+threads at any batch size, and small batches won (4 examples per batch: ~690, 8: ~650,
+16: ~570, 32: ~400 tok/s on whole comments; on sentences 4: ~1060, 8: ~1020, 16: ~940),
+presumably because the beam's logits over a 32k vocabulary stay in cache for a small batch.
+Machines with more cores were not measured: they get one worker per core all the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import lru_cache
+
+logger = logging.getLogger(__name__)
+
+ISA_ENV = "CT2_FORCE_CPU_ISA"
+_AVX512_FLAGS = frozenset({"avx512f", "avx512bw", "avx512dq", "avx512vl"})
+# Segments per batch: CTranslate2 on CPU as measured above; CUDA was not measured here (no
+# GPU on the project's machines) and takes CTranslate2's advice of large batches; the
+# transformers backend uses the batch of the benchmark's (b).
+CPU_BATCH_SIZE = 4
+CUDA_BATCH_SIZE = 32
+TORCH_CPU_BATCH_SIZE = 16
+
+
+def cpu_flags() -> frozenset[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as file:
+            for line in file:
+                if line.startswith("flags"):
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def preferred_isa(flags: frozenset[str] | None = None) -> str | None:
+    """The ISA to force, or None to leave CTranslate2's own choice."""
+    flags = cpu_flags() if flags is None else flags
+    return "AVX512" if flags >= _AVX512_FLAGS else None
+
+
+@lru_cache(maxsize=1)
+def configure_ctranslate2_cpu() -> str | None:
+    """Set ``CT2_FORCE_CPU_ISA`` before CTranslate2 loads its first model (it reads the
+    variable then, once per process). Returns the ISA in effect when known."""
+    if os.environ.get(ISA_ENV):
+        return os.environ[ISA_ENV]
+    isa = preferred_isa()
+    if isa:
+        os.environ[ISA_ENV] = isa
+        logger.debug("CTranslate2 CPU instruction set: %s", isa)
+    return isa
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def thread_layout(threads: int) -> tuple[int, int]:
+    """``(inter_threads, intra_threads)`` for ``threads`` CPU threads: one worker per
+    thread (see the module docstring)."""
+    threads = max(1, threads)
+    return threads, 1
+
+
+def default_batch_size(backend: str, device: str) -> int:
+    if device == "cuda":
+        return CUDA_BATCH_SIZE
+    return CPU_BATCH_SIZE if backend == "ctranslate2" else TORCH_CPU_BATCH_SIZE
