@@ -41,6 +41,9 @@ class Stages:
 
     translate: DayStage | None = None
     export: DayStage | None = None
+    # Failures with a message that says it all (a missing model, say): logged
+    # as one line; anything else is logged with its traceback.
+    expected_errors: tuple[type[Exception], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class DaysProgress:
     failed: int = 0
     stage: str = ""
     crawl: CrawlProgress = field(default_factory=CrawlProgress)
+    segments: int = 0  # translated (or found in the translation memory) so far
+    segments_per_second: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -193,7 +198,11 @@ def process_days(
                 try:
                     stage(ready)
                 except Exception as exc:  # a stage failure fails its days, with the reason
-                    logger.exception("%s failed for %s", name, ", ".join(map(str, ready)))
+                    days_text = ", ".join(map(str, ready))
+                    if isinstance(exc, stages.expected_errors):
+                        logger.error("%s failed for %s: %s", name, days_text, exc)
+                    else:
+                        logger.exception("%s failed for %s", name, days_text)
                     for day in ready:
                         mark(day, "failed", error=f"{name}: {exc}")
                     checked = [

@@ -10,6 +10,9 @@ import pytest
 
 from db.engine import Database, connect
 
+# Tiny real translation models, built once per session (used beyond tests/translate).
+pytest_plugins = ["tests.tiny_models"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
 HN_FIXTURES = SHARED / "fixtures" / "hn"
@@ -23,6 +26,12 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.pop("MATOME_DB_URL", None)
 os.environ.pop("MATOME_HN_BASE_URL", None)
 os.environ.pop("MATOME_HN_API_URL", None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _models_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Converted models go to a temporary directory, never the user's cache."""
+    os.environ["MATOME_MODELS_DIR"] = str(tmp_path_factory.mktemp("matome-models"))
 
 
 @pytest.fixture

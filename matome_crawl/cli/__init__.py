@@ -16,6 +16,7 @@ from matome_crawl.cli.app import cli
 
 cli.add_command(crawl_commands.crawl)
 cli.add_command(db_commands.db)
+cli.add_command(day_commands.run_day)
 cli.add_command(day_commands.backfill)
 cli.add_command(day_commands.status)
 cli.add_command(translate_commands.translate)

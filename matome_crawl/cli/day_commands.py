@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from db.days import day_statuses
+from db.days import STAGES, day_statuses
+from db.engine import Database
 from db.lock import ArchiveLocked, archive_lock
 from matome_crawl.cli.app import db_option, echo_rows, format_option, open_database, stderr_console
 from matome_crawl.cli.crawl_commands import source_options
+from matome_crawl.cli.translate_commands import engine_options, options_from
 from matome_crawl.crawl import crawl_settings
 from matome_crawl.daily import (
     DayOptions,
@@ -23,6 +28,77 @@ from matome_crawl.daily import (
 
 DAY = click.DateTime(["%Y-%m-%d"])
 EXIT_LOCKED = 75  # EX_TEMPFAIL: cron may simply try again later
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def stage_options(func: F) -> F:
+    """Translation and export choices shared by ``run`` and ``backfill``."""
+    options = [
+        click.option(
+            "--translate/--no-translate",
+            "translate",
+            default=True,
+            show_default=True,
+            help="Translate the days' titles and comments (needs the model on this machine).",
+        ),
+        click.option(
+            "--format",
+            "format_name",
+            default="kaigai",
+            show_default=True,
+            help="Post template set (see `matome export --help`).",
+        ),
+        click.option(
+            "--allow-untranslated",
+            is_flag=True,
+            help="Export threads without a translation too, as drafts.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return engine_options(func)
+
+
+def build_stages(
+    database: Database,
+    params: dict[str, Any],
+    out_dir: Path | None,
+    progress: DaysProgress,
+    on_progress: Callable[[], None],
+) -> Stages:
+    """The translate and export stages the options ask for."""
+    from matome_crawl.stages import ExportDays, TranslateDays
+
+    translate = None
+    if params["translate"]:
+        try:
+            options = options_from(params)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        started = time.monotonic()
+        finished = 0  # segments of the days already translated
+
+        def on_segments(state: Any) -> None:
+            nonlocal finished
+            progress.segments = finished + state.segments_done
+            if state.segments_done >= state.segments_total:
+                finished += state.segments_total
+            progress.segments_per_second = progress.segments / (time.monotonic() - started)
+            on_progress()
+
+        translate = TranslateDays(database, options, progress=on_segments)
+    export = None
+    if out_dir is not None:
+        settings = {
+            "format": params["format_name"],
+            "allow_untranslated": params["allow_untranslated"],
+            "sources": ("front",),
+        }
+        export = ExportDays(database, out_dir, settings)
+    from matome_crawl.export import ExportError
+    from matome_crawl.translate import TranslateError
+
+    return Stages(translate=translate, export=export, expected_errors=(TranslateError, ExportError))
 
 
 def run_days_with_display(
@@ -30,7 +106,8 @@ def run_days_with_display(
     *,
     db_url: str | None,
     options: DayOptions,
-    stages: Stages,
+    stage_params: dict[str, Any],
+    out_dir: Path | None,
     delay: float | None,
     base_url: str | None,
     purpose: str,
@@ -65,14 +142,22 @@ def run_days_with_display(
 
             def update() -> None:
                 crawl = progress.crawl
+                rate = (
+                    f" · {progress.segments} segments ({progress.segments_per_second:.1f}/s)"
+                    if progress.segments
+                    else ""
+                )
                 bar.update(
                     task,
                     completed=progress.done + progress.failed,
                     description=(
                         f"{progress.stage} · {crawl.threads} threads · {crawl.comments} comments"
+                        + rate
                         + (f" · {progress.failed} failed" if progress.failed else "")
                     ),
                 )
+
+            stages = build_stages(database, stage_params, out_dir, progress, update)
 
             return process_days(
                 days,
@@ -134,7 +219,14 @@ def report(outcomes: list[DayOutcome], days: Sequence[date]) -> None:
     type=click.IntRange(min=1),
     help="Days listed and crawled by one spider run before their next stages.",
 )
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also export each day's posts into this Hugo site (created if missing).",
+)
 @source_options
+@stage_options
 @db_option
 def backfill(
     first: datetime,
@@ -142,43 +234,135 @@ def backfill(
     top: int,
     jobs: int,
     batch_days: int,
+    out_dir: Path | None,
     source: str,
     delay: float | None,
     base_url: str | None,
     api_url: str | None,
     db_url: str | None,
+    **stage_params: Any,
 ) -> None:
-    """Archive every day from --from to --to: list, crawl, and record each day's status.
+    """Archive every day from --from to --to: list, crawl, translate, and (with --out) export.
 
     Resumable: after Ctrl-C, a crash or a kill, run the same command again;
     finished days are skipped and nothing is fetched or stored twice.
-    `matome status` shows done, pending and failed days.
+    `matome status` shows done, pending and failed days, and why.
     """
     try:
         days = day_range(first.date(), last.date())
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--to") from exc
     options = DayOptions(top=top, source=source, api_url=api_url, batch_days=batch_days)
+    wanted = final_stage(stage_params["translate"], out_dir)
     database = open_database(db_url)
     with database.sessions() as session:
-        finished = {d.day for d in day_statuses(session, days[0], days[-1]) if d.status == "done"}
+        finished = {
+            d.day
+            for d in day_statuses(session, days[0], days[-1])
+            if d.status == "done" and STAGES.index(d.stage or "listed") >= STAGES.index(wanted)
+        }
     database.dispose()
     todo = [d for d in days if d not in finished]
     if finished:
         click.echo(
             f"{len(finished)} of {len(days)} day(s) already done; {len(todo)} to go", err=True
         )
+    if out_dir is not None:
+        ensure_site(out_dir)
     outcomes = run_days_with_display(
         todo,
         db_url=db_url,
         options=options,
-        stages=Stages(),
+        stage_params=stage_params,
+        out_dir=out_dir,
         delay=delay,
         base_url=base_url,
         purpose=f"backfill {days[0]}..{days[-1]}",
         api_concurrency=jobs,
     ) if todo else []  # fmt: skip
     report(outcomes, todo)
+
+
+def final_stage(translate: bool, out_dir: Path | None) -> str:
+    """The last stage a run asks for: a day recorded at it (or later) needs nothing more."""
+    if out_dir is not None:
+        return "exported"
+    return "translated" if translate else "crawled"
+
+
+def ensure_site(out_dir: Path) -> None:
+    """A site to export into: ``matome site init`` it when it has no Hugo config."""
+    from matome_crawl.export import ExportError
+    from matome_crawl.export.site import init_site
+
+    if not (out_dir / "hugo.toml").is_file():
+        try:
+            init_site(out_dir)
+        except ExportError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"created a Hugo site in {out_dir}", err=True)
+
+
+@click.command(name="run")
+@click.option("--day", type=DAY, help="The day to process [default: --lag-days ago, UTC].")
+@click.option(
+    "--lag-days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Without --day: how many days back (threads have settled by then).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="site",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The Hugo site to export into (created if missing).",
+)
+@click.option(
+    "--top",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Threads to crawl, by points.",
+)
+@source_options
+@stage_options
+@db_option
+def run_day(
+    day: datetime | None,
+    lag_days: int,
+    out_dir: Path,
+    top: int,
+    source: str,
+    delay: float | None,
+    base_url: str | None,
+    api_url: str | None,
+    db_url: str | None,
+    **stage_params: Any,
+) -> None:
+    """One day, every stage: list its front page, crawl the top threads, translate, export.
+
+    Made for cron: each stage does only what is left (a second run of the same
+    day fetches nothing and loads no model when nothing is new); exit status 0
+    when the day is done, 1 with a one-line reason when not, 75 when another
+    run holds the archive.
+    """
+    target = day.date() if day else default_day(lag_days)
+    ensure_site(out_dir)
+    outcomes = run_days_with_display(
+        [target],
+        db_url=db_url,
+        options=DayOptions(top=top, source=source, api_url=api_url),
+        stage_params=stage_params,
+        out_dir=out_dir,
+        delay=delay,
+        base_url=base_url,
+        purpose=f"run {target}",
+    )
+    report(outcomes, [target])
+    click.echo(f"site: {out_dir} (build it with `hugo --source {out_dir}`)")
 
 
 @click.command()

@@ -255,7 +255,7 @@ def comment_record(
 
     With ``showdead`` HN shows dead text greyed with ``[dead]`` (and ``[flagged]``) in
     the header; without, a dead comment's text is replaced by ``[dead]`` or
-    ``[flagged]``, and a ``[flagged]`` placeholder does not say the comment is dead.
+    ``[flagged]`` (HN shows the latter only for comments it killed: dead too).
     A deleted comment is ``[deleted]`` with no author either way.
     """
     if comment.deleted:
@@ -263,7 +263,7 @@ def comment_record(
         dead = flagged = False
     elif comment.dead and not showdead:
         author, text_html, text = comment.by, None, None
-        dead, flagged = not comment.flagged, comment.flagged
+        dead, flagged = True, comment.flagged
     else:
         author = comment.by
         text_html, text = comment.body.parsed_html(), comment.body.plain_text()

@@ -197,7 +197,8 @@ def _parse_comment(
         placeholder = text_of(comment).strip() if comment is not None else ""
         state = _PLACEHOLDERS.get(placeholder)
         deleted = state == "deleted"
-        dead = dead or state == "dead"
+        # HN only shows a "[flagged]" placeholder for a comment it has killed.
+        dead = dead or state in ("dead", "flagged")
         flagged = flagged or state == "flagged"
     toggle_n = first_int(toggle.get("n")) if toggle is not None else None
     return CommentRecord(

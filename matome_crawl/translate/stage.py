@@ -226,3 +226,10 @@ def translate_archive(
     result.generated_tokens = translator.stats.generated_tokens - tokens_before
     result.seconds = time.perf_counter() - started
     return result
+
+
+def pending_documents(database: Database, selection: Selection) -> int:
+    """Titles and comments the selection still needs translated (no model is loaded)."""
+    with database.sessions() as session:
+        items, _, _ = _work(session, selection)
+    return len(items)

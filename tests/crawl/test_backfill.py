@@ -33,7 +33,7 @@ def serve_day(site, *, skip=()):
 def backfill(site, db_path, *extra):
     return run_matome(
         "backfill", "--from", "2026-04-04", "--to", "2026-04-04", "--top", "3",
-        "--base-url", site.url, "--db", str(db_path), *extra,
+        "--base-url", site.url, "--db", str(db_path), "--no-translate", *extra,
     )  # fmt: skip
 
 
@@ -74,7 +74,7 @@ def test_kill_mid_crawl_then_resume_loses_and_duplicates_nothing(site, db_path):
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     args = [sys.executable, "-m", "matome_crawl", "backfill", "--from", "2026-04-04",
             "--to", "2026-04-04", "--top", "3", "--base-url", site.url, "--db", str(db_path),
-            "--delay", "1"]  # fmt: skip
+            "--delay", "1", "--no-translate"]  # fmt: skip
     process = subprocess.Popen(args, env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.monotonic() + 60

@@ -85,7 +85,7 @@ def test_dead_flagged_and_deleted_rows_read_as_hn_shows_them(world, day):
     assert flagged and dead and deleted
     for i in flagged:
         assert (hidden_view[i].flagged, hidden_view[i].dead, hidden_view[i].text) == (
-            True, False, None,
+            True, True, None,
         )  # fmt: skip
         assert (showdead_view[i].flagged, showdead_view[i].dead) == (True, True)
         assert showdead_view[i].text == comments[i].body.plain_text()

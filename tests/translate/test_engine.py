@@ -20,8 +20,7 @@ from matome_crawl.translate import (
 )
 from matome_crawl.translate.backends import CTranslate2Backend, TransformersBackend
 from matome_crawl.translate.options import ModelOutput
-
-from .conftest import MARIAN_POSITIONS
+from tests.tiny_models import MARIAN_POSITIONS
 
 CODE = "  def handler(event):\n      return {'status': 200}  # see http://localhost:8080/x"
 URL = "https://example.com/some/path?q=1"

@@ -1,0 +1,71 @@
+"""The translate and export stages as ``matome run``/``backfill``/``demo`` call them per day.
+
+Each stage does only what a day still needs: the translator (a model load
+of seconds and hundreds of MB) is built the first time a day has untranslated
+text, and the exporter leaves unchanged posts alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from db.engine import Database
+from matome_crawl.export import ExportRequest, ExportResult, export_posts
+from matome_crawl.translate import TranslationOptions, Translator
+from matome_crawl.translate.stage import (
+    Selection,
+    StageProgress,
+    StageResult,
+    pending_documents,
+    translate_archive,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TranslateDays:
+    """Translate the days' stories; the model is loaded once, and only when needed."""
+
+    database: Database
+    options: TranslationOptions
+    progress: Callable[[StageProgress], None] | None = None
+    results: list[StageResult] = field(default_factory=list)
+    _translator: Translator | None = None
+
+    @property
+    def translator(self) -> Translator:
+        if self._translator is None:
+            self._translator = Translator(self.options)
+        return self._translator
+
+    def __call__(self, days: Sequence[date]) -> None:
+        for day in days:
+            selection = Selection(day=day)
+            if not pending_documents(self.database, selection):
+                logger.info("%s: nothing left to translate", day)
+                continue
+            self.results.append(
+                translate_archive(self.database, self.translator, selection, progress=self.progress)
+            )
+
+
+@dataclass
+class ExportDays:
+    """Export each day's threads into ``out_dir``; ``settings`` are further ExportRequest fields."""
+
+    database: Database
+    out_dir: Path
+    settings: dict[str, Any] = field(default_factory=dict)
+    results: list[ExportResult] = field(default_factory=list)
+
+    def __call__(self, days: Sequence[date]) -> None:
+        for day in days:
+            request = ExportRequest(out_dir=self.out_dir, day=day, **self.settings)
+            with self.database.sessions.begin() as session:
+                self.results.append(export_posts(session, request))
