@@ -6,6 +6,7 @@ from matome_crawl.cli import (
     crawl_commands,
     day_commands,
     db_commands,
+    demo_commands,
     export_commands,
     model_commands,
     query_commands,
@@ -19,6 +20,7 @@ cli.add_command(db_commands.db)
 cli.add_command(day_commands.run_day)
 cli.add_command(day_commands.backfill)
 cli.add_command(day_commands.status)
+cli.add_command(demo_commands.demo)
 cli.add_command(translate_commands.translate)
 cli.add_command(model_commands.model)
 cli.add_command(export_commands.export)

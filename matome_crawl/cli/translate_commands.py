@@ -19,10 +19,12 @@ def engine_options(func: F) -> F:
     decorators = [
         click.option(
             "--model",
+            envvar="MATOME_MODEL",
             default=DEFAULT_MODEL,
             show_default=True,
             metavar="NAME|PATH",
-            help="Hub model name (from the local cache) or a local model directory.",
+            help="Hub model name (from the local cache) or a local model directory "
+            "[env MATOME_MODEL].",
         ),
         click.option(
             "--backend",
