@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Comment, FrontPage, Story, TranslationMemory
+from db.store import dialect_insert
 
 # SQLite allows 32766 bound parameters; stay well below for IN (...) lists.
 _CHUNK = 500
@@ -145,7 +146,7 @@ def memory_store(
         for source_hash, source, target in entries
     ]
     for start in range(0, len(rows), 100):  # 6 parameters a row
-        statement = _insert(session)(TranslationMemory).values(rows[start : start + 100])
+        statement = dialect_insert(session, TranslationMemory).values(rows[start : start + 100])
         statement = statement.on_conflict_do_update(
             index_elements=["source_hash", "model_id", "settings"],
             set_={
@@ -201,15 +202,6 @@ def store_comment_translations(
             )
         ).rowcount
     return written
-
-
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    """The dialect's INSERT with ON CONFLICT (SQLite, or PostgreSQL for a server archive)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:  # type: ignore[type-arg]

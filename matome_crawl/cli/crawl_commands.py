@@ -14,6 +14,13 @@ from matome_crawl.crawl import CrawlJob, CrawlProgress, crawl_settings, run_craw
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def top_option(help_text: str = "Threads to crawl, by points.") -> Callable[[F], F]:
+    """``--top N``: how many of a listing's threads to crawl (dead stories and jobs skipped)."""
+    return click.option(
+        "--top", default=10, show_default=True, type=click.IntRange(min=0), help=help_text
+    )
+
+
 def source_options(func: F) -> F:
     """Where pages come from and how politely: shared by crawl, run and backfill."""
     options = [
@@ -57,13 +64,7 @@ def source_options(func: F) -> F:
 @click.option("--front", "live", is_flag=True, help="The live front page (/news).")
 @click.option("--thread", "threads", is_flag=True, help="Crawl the thread IDs given as arguments.")
 @click.argument("ids", nargs=-1, type=click.IntRange(min=1), metavar="[ID]...")
-@click.option(
-    "--top",
-    default=10,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Threads to crawl from the listing, by points (dead stories and jobs skipped).",
-)
+@top_option("Threads to crawl from the listing, by points (dead stories and jobs skipped).")
 @click.option(
     "--pages",
     default=1,

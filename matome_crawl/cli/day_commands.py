@@ -14,7 +14,7 @@ from db.days import STAGES, day_statuses
 from db.engine import Database
 from db.lock import ArchiveLocked, archive_lock
 from matome_crawl.cli.app import db_option, echo_rows, format_option, open_database, stderr_console
-from matome_crawl.cli.crawl_commands import source_options
+from matome_crawl.cli.crawl_commands import source_options, top_option
 from matome_crawl.cli.translate_commands import engine_options, options_from
 from matome_crawl.crawl import crawl_settings
 from matome_crawl.daily import (
@@ -198,13 +198,7 @@ def report(outcomes: list[DayOutcome], days: Sequence[date]) -> None:
 @click.command()
 @click.option("--from", "first", type=DAY, required=True, help="First day (YYYY-MM-DD).")
 @click.option("--to", "last", type=DAY, required=True, help="Last day, included.")
-@click.option(
-    "--top",
-    default=10,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Threads per day, by points.",
-)
+@top_option("Threads per day, by points.")
 @click.option(
     "--jobs",
     default=8,
@@ -320,13 +314,7 @@ def ensure_site(out_dir: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="The Hugo site to export into (created if missing).",
 )
-@click.option(
-    "--top",
-    default=10,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Threads to crawl, by points.",
-)
+@top_option()
 @source_options
 @stage_options
 @db_option

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from matome_crawl.cli.crawl_commands import top_option
 from matome_crawl.cli.day_commands import ensure_site, report, run_days_with_display
 from matome_crawl.cli.translate_commands import engine_options
 from matome_crawl.daily import DayOptions
@@ -24,9 +25,7 @@ from matome_crawl.daily import DayOptions
     help="Where the demo's database and Hugo site go.",
 )
 @click.option("--fresh", is_flag=True, help="Delete the demo directory first and start over.")
-@click.option(
-    "--top", default=10, show_default=True, type=click.IntRange(min=1), help="Threads to crawl."
-)
+@top_option()
 @engine_options
 def demo(work_dir: Path, fresh: bool, top: int, **engine: Any) -> None:
     """Run crawl → translate → export → Hugo on a machine with no network.

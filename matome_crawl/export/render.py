@@ -32,6 +32,15 @@ from matome_crawl.export.escape import KEEPABLE, escape_shortcode, toml_value
 from matome_crawl.export.model import ExportError, PostData
 
 TEMPLATES_ROOT = Path(__file__).resolve().parents[2] / "templates"
+# Jinja's own {{ }} and {% %} would clash with Hugo's {{< shortcode >}}.
+DELIMITERS = {
+    "block_start_string": "<%",
+    "block_end_string": "%>",
+    "variable_start_string": "<<",
+    "variable_end_string": ">>",
+    "comment_start_string": "<#",
+    "comment_end_string": "#>",
+}
 POST_TEMPLATE = "post.md.j2"
 FORMAT_FILE = "format.toml"
 DEFAULT_FORMAT = "seed"
@@ -157,12 +166,7 @@ def make_environment(template_set: TemplateSet) -> jinja2.Environment:
         loaders.append(jinja2.FileSystemLoader(TEMPLATES_ROOT))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        block_start_string="<%",
-        block_end_string="%>",
-        variable_start_string="<<",
-        variable_end_string=">>",
-        comment_start_string="<#",
-        comment_end_string="#>",
+        **DELIMITERS,
         undefined=jinja2.StrictUndefined,
         # Autoescaping makes Jinja call ``finalize`` then keep Markup as is: the
         # finalize hook below does our escaping in place of HTML escaping.

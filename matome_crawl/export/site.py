@@ -17,7 +17,7 @@ import jinja2
 
 from matome_crawl.export.escape import toml_value
 from matome_crawl.export.model import ExportError
-from matome_crawl.export.render import TEMPLATES_ROOT
+from matome_crawl.export.render import DELIMITERS, TEMPLATES_ROOT
 
 SITE_TEMPLATES = TEMPLATES_ROOT / "site"
 DEFAULT_TITLE = "海外の反応まとめ"
@@ -39,12 +39,7 @@ class SiteFile:
 
 def _render(source: Path, values: dict[str, str]) -> bytes:
     env = jinja2.Environment(
-        block_start_string="<%",
-        block_end_string="%>",
-        variable_start_string="<<",
-        variable_end_string=">>",
-        comment_start_string="<#",
-        comment_end_string="#>",
+        **DELIMITERS,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
