@@ -177,16 +177,16 @@ def process_days(
                 reasons = stats.get("matome/failure_reasons", {})
             checked = [check_crawled(database, day, options.top, reasons) for day in batch]
             ready = [o.day for o in checked if o.ok]
+            if crawls.interrupted:
+                # What was stored stays; the next run starts from there.
+                for day in batch:
+                    mark(day, "pending", error="interrupted")
+                break
             for outcome in checked:
                 if outcome.ok:
                     mark(outcome.day, "running", stage="crawled")
-                elif crawls.interrupted:
-                    mark(outcome.day, "pending", error="interrupted")
                 else:
                     mark(outcome.day, "failed", error=outcome.error)
-            if crawls.interrupted:
-                outcomes.extend(o for o in checked if o.ok)
-                break
             for name, stage, done_stage in (
                 ("translating", stages.translate, "translated"),
                 ("exporting", stages.export, "exported"),

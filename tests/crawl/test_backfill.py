@@ -69,14 +69,14 @@ def test_failed_day_keeps_its_reason_and_a_rerun_fetches_only_what_is_missing(si
     assert "1 of 1 day(s) already done; 0 to go" in third.stderr
 
 
-def test_kill_mid_crawl_then_resume_loses_and_duplicates_nothing(site, db_path):
-    serve_day(site)
+def start_slow_backfill(site, db_path):
+    """A backfill with a 1 s crawl delay in its own process; returns once a thread is stored."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     args = [sys.executable, "-m", "matome_crawl", "backfill", "--from", "2026-04-04",
             "--to", "2026-04-04", "--top", "3", "--base-url", site.url, "--db", str(db_path),
             "--delay", "1", "--no-translate"]  # fmt: skip
     process = subprocess.Popen(args, env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)  # fmt: skip
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
     deadline = time.monotonic() + 60
     stored = 0
     while time.monotonic() < deadline and not stored:
@@ -89,14 +89,12 @@ def test_kill_mid_crawl_then_resume_loses_and_duplicates_nothing(site, db_path):
                     ).fetchone()[0]
             except sqlite3.OperationalError:
                 pass  # schema still being created
-    process.send_signal(signal.SIGKILL)
-    process.wait()
     assert stored >= 1
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT status FROM days").fetchone() == ("running",)
+    return process
 
+
+def assert_resumes_completely(site, db_path):
     resumed = backfill(site, db_path, "--delay", "0")
-
     assert resumed.returncode == 0, resumed.stderr
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT count(*), count(DISTINCT id) FROM comments").fetchone() == (
@@ -104,8 +102,31 @@ def test_kill_mid_crawl_then_resume_loses_and_duplicates_nothing(site, db_path):
             220,
         )
         assert conn.execute("SELECT count(*) FROM front_pages").fetchone() == (30,)
-    assert site.routes.hits["/front?day=2026-04-04"] == 1  # the listing survived the kill
+    assert site.routes.hits["/front?day=2026-04-04"] == 1  # the stored listing was kept
     assert status(db_path)["2026-04-04"]["status"] == "done"
+
+
+def test_kill_mid_crawl_then_resume_loses_and_duplicates_nothing(site, db_path):
+    serve_day(site)
+    process = start_slow_backfill(site, db_path)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT status FROM days").fetchone() == ("running",)
+    assert_resumes_completely(site, db_path)
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(site, db_path):
+    serve_day(site)
+    process = start_slow_backfill(site, db_path)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "interrupted after 0 of 1 day(s); re-run to resume" in stderr
+    assert "Traceback" not in stderr
+    day = status(db_path)["2026-04-04"]
+    assert (day["status"], day["error"]) == ("pending", "interrupted")
+    assert_resumes_completely(site, db_path)
 
 
 def test_a_second_run_on_the_same_archive_is_refused(site, db_path):
