@@ -87,6 +87,9 @@ def open_database(db_url: str | None, *, migrate: bool = True) -> Database:
         raise click.ClickException(f"cannot open database {target}: {exc}") from exc
 
 
+# A day on the command line: YYYY-MM-DD.
+DAY = click.DateTime(["%Y-%m-%d"])
+
 OUTPUT_FORMATS = ("table", "json", "csv")
 
 

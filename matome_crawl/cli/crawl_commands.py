@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any, TypeVar
 
 import click
 
-from matome_crawl.cli.app import db_option, stderr_console
+from matome_crawl.cli.app import DAY, db_option, stderr_console
 from matome_crawl.crawl import CrawlJob, CrawlProgress, crawl_settings, run_crawls
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,7 +59,7 @@ def source_options(func: F) -> F:
 
 
 @click.command()
-@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="A past front page (YYYY-MM-DD).")
+@click.option("--day", type=DAY, help="A past front page (YYYY-MM-DD).")
 @click.option("--front", "live", is_flag=True, help="The live front page (/news).")
 @click.option("--thread", "threads", is_flag=True, help="Crawl the thread IDs given as arguments.")
 @click.argument("ids", nargs=-1, type=click.IntRange(min=1), metavar="[ID]...")
@@ -111,7 +110,7 @@ def crawl(
     else:
         arguments.update(top=top, pages=pages)
         if day:
-            arguments["day"] = date.fromisoformat(day.strftime("%Y-%m-%d"))  # type: ignore[attr-defined]
+            arguments["day"] = day.date()  # type: ignore[attr-defined]
     if source == "api":
         if api_url:
             arguments["api_url"] = api_url

@@ -13,7 +13,14 @@ import click
 from db.days import STAGES, day_statuses
 from db.engine import Database
 from db.lock import ArchiveLocked, archive_lock
-from matome_crawl.cli.app import db_option, echo_rows, format_option, open_database, stderr_console
+from matome_crawl.cli.app import (
+    DAY,
+    db_option,
+    echo_rows,
+    format_option,
+    open_database,
+    stderr_console,
+)
 from matome_crawl.cli.crawl_commands import source_options, top_option
 from matome_crawl.cli.translate_commands import engine_options, options_from
 from matome_crawl.crawl import crawl_settings
@@ -26,7 +33,6 @@ from matome_crawl.daily import (
     process_days,
 )
 
-DAY = click.DateTime(["%Y-%m-%d"])
 EXIT_LOCKED = 75  # EX_TEMPFAIL: cron may simply try again later
 F = TypeVar("F", bound=Callable[..., Any])
 

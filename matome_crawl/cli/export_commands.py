@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from matome_crawl.cli.app import db_option, open_database
+from matome_crawl.cli.app import DAY, db_option, open_database
 from matome_crawl.export import (
     ExportError,
     ExportRequest,
@@ -24,7 +24,7 @@ _DEFAULTS = SelectionLimits()
 @click.command(name="export")
 @click.option(
     "--day",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DAY,
     help="Export the crawled threads listed on this day (YYYY-MM-DD).",
 )
 @click.option(

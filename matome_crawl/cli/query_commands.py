@@ -10,14 +10,13 @@ import click
 from db import queries
 from db.readonly import QueryError, run_readonly
 from matome_crawl.cli.app import (
+    DAY,
     db_option,
     echo_rows,
     format_option,
     open_database,
     stdout_console,
 )
-
-DAY = click.DateTime(["%Y-%m-%d"])
 
 
 def _day(value: datetime | None) -> date | None:

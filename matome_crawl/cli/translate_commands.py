@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import click
 
-from matome_crawl.cli.app import db_option, open_database
+from matome_crawl.cli.app import DAY, db_option, open_database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,7 +95,7 @@ def _story_ids(
 @click.command(name="translate")
 @click.option(
     "--day",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="A front-page day (YYYY-MM-DD).",
 )
