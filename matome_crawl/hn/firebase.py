@@ -97,7 +97,7 @@ def story_from_item(item: ApiItem) -> StoryRecord:
     title = item.title or ""
     kind = item.type
     if kind == "story":
-        kind = story_type(title, item.url, is_job=False, is_poll=False)
+        kind = story_type(title, item.url, is_job=False)
     return StoryRecord(
         id=item.id,
         type=kind,

@@ -11,11 +11,10 @@ _SHOW_PREFIX = "show hn"
 _ASK_PREFIXES = ("ask hn", "tell hn")
 
 
-def story_type(title: str, url: str | None, *, is_job: bool, is_poll: bool) -> str:
+def story_type(title: str, url: str | None, *, is_job: bool) -> str:
+    """Job, show, ask or story; polls are told apart by their options (thread page or API)."""
     if is_job:
         return "job"
-    if is_poll:
-        return "poll"
     lowered = title.lower()
     if lowered.startswith(_SHOW_PREFIX):
         return "show"
@@ -58,7 +57,7 @@ def parse_story_row(row: Element, subtext: Element | None, page_url: str) -> Sto
     is_job = author is None and score is None
     return StoryRecord(
         id=story_id,
-        type=story_type(title, url, is_job=is_job, is_poll=False),
+        type=story_type(title, url, is_job=is_job),
         title=title,
         url=url,
         domain=text_of(sitestr).strip() if sitestr is not None else None,

@@ -20,7 +20,7 @@ from matome_crawl.hn.page import (
     parse_age,
     text_of,
 )
-from matome_crawl.hn.story import parse_story_row, story_type, subtext_after
+from matome_crawl.hn.story import parse_story_row, subtext_after
 from matome_crawl.hn.text import html_to_text
 
 _FATITEM = etree.XPath("//table[@class='fatitem']")
@@ -55,13 +55,9 @@ def parse_thread_page(url: str, body: str | bytes) -> ThreadPage:
         poll_options = [_poll_option(row) for row in top_rows[1:]]
         toptext = index_classes(fatitem).get("toptext")
         text_html = inner_html(toptext) if toptext is not None else ""
-        story = replace(
-            story,
-            text_html=text_html or None,
-            type="poll"
-            if poll_options
-            else story_type(story.title, story.url, is_job=story.type == "job", is_poll=False),
-        )
+        # parse_story_row already typed the story; only a thread page shows poll options.
+        kind = "poll" if poll_options else story.type
+        story = replace(story, text_html=text_html or None, type=kind)
         story_id = story.id
     elif "comhead" in top_cells:
         story_id, parent_id = _comment_page_links(url, top)
