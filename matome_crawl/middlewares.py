@@ -15,7 +15,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.extensions.httpcache import DummyPolicy
 from scrapy.http import Response
 
-from matome_crawl.addons import API_SLOT, HN_SLOT
+from matome_crawl.addons import API_SLOT, HN_SLOT, hn_slot_delay
 from matome_crawl.hn.page import is_complete_page, is_rate_limit_page
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,8 @@ class HNPolitenessMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         settings = crawler.settings
-        self.crawl_delay = settings.getfloat("HN_CRAWL_DELAY")
+        self.settings = settings
+        self.crawl_delay = hn_slot_delay(settings.getfloat("HN_CRAWL_DELAY"), settings)
         self.backoff_factor = settings.getfloat("HN_BACKOFF_FACTOR")
         self.backoff_min = settings.getfloat("HN_BACKOFF_MIN")
         self.backoff_max = settings.getfloat("HN_BACKOFF_MAX")
@@ -130,7 +131,10 @@ class HNPolitenessMiddleware:
 
     def _apply_robots(self, body: bytes) -> None:
         asked = robots_crawl_delay(body, self.user_agent)
-        if asked is None or asked <= self.crawl_delay:
+        if asked is None:
+            return
+        asked = hn_slot_delay(asked, self.settings)
+        if asked <= self.crawl_delay:
             return
         logger.info("robots.txt asks for Crawl-delay %s s: using it instead of %s s",
                     asked, self.crawl_delay)  # fmt: skip

@@ -23,6 +23,10 @@ HN_API_URL = os.environ.get("MATOME_HN_API_URL", "https://hacker-news.firebaseio
 # and one request at a time (see matome_crawl.addons.HNPoliteness).
 HN_CRAWL_DELAY = 30.0
 HN_CONCURRENCY = 1
+# Scrapy spaces requests by when they are sent; HN sees when they arrive. A new
+# connection (TCP and TLS handshakes) makes a request arrive later than the next
+# one on the kept-alive connection, so a nonzero delay gets this much on top.
+HN_DELAY_MARGIN = 0.25
 # The official API serves one item per request and asks for no delay.
 HN_API_CONCURRENCY = 8
 # After a rate-limit answer (429, 503 or HN's 200 "Sorry…" page) the HN slot's

@@ -17,6 +17,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -123,6 +124,7 @@ class DemoServer:
         self.faults = list(faults)
         self.robots_txt = robots_txt
         self.hits: Counter[str] = Counter()
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), target) per request
         self._lock = threading.Lock()
         self._host, self._port = host, port
         self._server: _HTTPServer | None = None
@@ -217,6 +219,7 @@ class DemoServer:
         side, rest = self._split(target)
         with self._lock:
             self.hits[target] += 1
+            self.arrivals.append((time.monotonic(), target))
             fault = next(
                 (
                     f
