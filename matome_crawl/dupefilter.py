@@ -40,3 +40,6 @@ class JobDupeFilter(BaseDupeFilter):
             return True
         self.seen.add(key)
         return False
+
+    def log(self, request: Request, spider: object) -> None:
+        """Scrapy calls this for a dropped duplicate; the spider records it as a failure."""

@@ -5,6 +5,7 @@ The risk is on in every test: a nonzero crawl delay, real backoff, real robots.t
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from datetime import date, timedelta
 
@@ -20,7 +21,7 @@ FIRST_DAY = date(2026, 5, 4)
 
 
 def gaps(times: list[float]) -> list[float]:
-    return [b - a for a, b in zip(times, times[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(times)]
 
 
 def test_backfill_keeps_the_crawl_delay_across_batches_and_leaves_the_api_fast(tmp_path):
@@ -105,7 +106,7 @@ def test_a_larger_robots_crawl_delay_wins_over_the_setting(site, db_path):
         "--base-url", site.url, "--db", str(db_path),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert [target for _, target in site.routes.arrivals][0] == "/robots.txt"
+    assert site.routes.arrivals[0][1] == "/robots.txt"
     assert min(gaps([t for t, _ in site.routes.arrivals])) >= 0.6
 
 
