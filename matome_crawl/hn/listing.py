@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urljoin, urlparse
 
 from lxml import etree
 
-from matome_crawl.hn.errors import UnrecognisedLayout
+from matome_crawl.hn.errors import HNLayoutError, UnrecognisedLayout
 from matome_crawl.hn.model import ListingEntry, ListingPage
 from matome_crawl.hn.page import first_int, index_classes, load_page, text_of
 from matome_crawl.hn.story import parse_story_row, subtext_after
@@ -26,20 +26,25 @@ def parse_listing(url: str, body: str | bytes) -> ListingPage:
     for titleline in _TITLELINES(root):
         row = titleline.getparent().getparent()  # span.titleline < td.title < tr.athing
         if "athing" not in (row.get("class") or ""):
-            raise UnrecognisedLayout(
-                url, "unrecognised page layout: title line outside a story row"
-            )
+            raise UnrecognisedLayout(url, "title line outside a story row")
         story = parse_story_row(row, subtext_after(row), url)
         rank_cell = index_classes(row).get("rank")
         rank = first_int(text_of(rank_cell)) if rank_cell is not None else None
         entries.append(ListingEntry(rank=rank or len(entries) + 1, story=story))
     if not entries:
-        raise UnrecognisedLayout(
-            url, "unrecognised page layout: no story rows (span.titleline) on a list page"
+        raise UnrecognisedLayout(url, "no story rows (span.titleline) on a list page")
+    if all(e.story.type == "job" for e in entries) and not _is_jobs_list(url):
+        # Stories always show a score and an author; a whole page without them lost its markup.
+        raise HNLayoutError(
+            url, "every row is a job (no span.score, no a.hnuser) on a list that is not /jobs"
         )
     more = MORELINK(root)
     next_url = urljoin(url, more[0].get("href")) if more else None
     return ListingPage(url=url, entries=entries, next_url=next_url, day=_front_day(url))
+
+
+def _is_jobs_list(url: str) -> bool:
+    return urlparse(url).path.rstrip("/").endswith("/jobs")
 
 
 def _front_day(url: str) -> str | None:
