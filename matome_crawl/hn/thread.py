@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from urllib.parse import parse_qs, urljoin, urlparse
@@ -13,6 +14,7 @@ from matome_crawl.hn.listing import MORELINK
 from matome_crawl.hn.model import CommentRecord, PollOption, StoryRecord, Thread, ThreadPage
 from matome_crawl.hn.page import (
     Element,
+    as_bytes,
     first_int,
     index_classes,
     inner_html,
@@ -28,6 +30,8 @@ _FATITEM = etree.XPath("//table[@class='fatitem']")
 _COMMENT_TREE = etree.XPath("//table[@class='comment-tree']")
 # The tree's own rows (a browser save adds <tbody>); each comment nests a table of its own.
 _TREE_ROWS = etree.XPath("./tr | ./tbody/tr")
+# A comment row's opening tag in the raw bytes, counted apart from the tree that lxml builds.
+_RAW_COMMENT_ROW = re.compile(rb"""<tr\s[^>]*\bclass\s*=\s*["']?[^"'>]*\bcomtr\b""", re.IGNORECASE)
 # commtext colour classes: c00 is normal; cdd is the colour of dead text.
 _DEAD_COLOUR = "cdd"
 _PLACEHOLDERS = {"[deleted]": "deleted", "[dead]": "dead", "[flagged]": "flagged"}
@@ -39,7 +43,8 @@ def parse_thread_page(url: str, body: str | bytes) -> ThreadPage:
     Raises :class:`~matome_crawl.hn.errors.HNPageError` subclasses for rate-limit,
     truncated, "No such item." and pre-2016 pages.
     """
-    root = load_page(url, body)
+    data = as_bytes(body)
+    root = load_page(url, data)
     fatitems = _FATITEM(root)
     if not fatitems:
         raise UnrecognisedLayout(url, "no fatitem table (pre-2016 HN?)")
@@ -79,6 +84,13 @@ def parse_thread_page(url: str, body: str | bytes) -> ThreadPage:
     if not rows and story is not None and story.comment_count:
         raise HNLayoutError(
             url, f"{story.comment_count} comments but no comment rows (tr.comtr) in the tree"
+        )
+    in_raw_page = len(_RAW_COMMENT_ROW.findall(data))
+    if in_raw_page != len(rows):
+        raise HNLayoutError(
+            url,
+            f"the page has {in_raw_page} comment rows (tr.comtr) but its comment tree"
+            f" (table.comment-tree) gives {len(rows)}",
         )
     ids = [row_id(url, row, "comment") for row in rows]
     cells = [index_classes(row) for row in rows]
@@ -200,19 +212,20 @@ def parent_ids(ids_and_depths: Iterable[tuple[int, int]], root_id: int) -> list[
 
 
 def _comment_rows(url: str, tree: Element) -> list[Element]:
-    """Every row of the comment tree, each of which must be a ``tr.comtr``.
+    """The ``tr.comtr`` rows of the comment tree, in page order.
 
-    A row HN renders as a comment but under another class would otherwise be
-    skipped without a word; only rows with no id and no text (spacers) are ignored.
+    Every row of the tree table must be one: a row HN renders as a comment but
+    under another class would otherwise be skipped without a word. Only rows
+    with no id and no text (spacers) are let through.
     """
-    rows = []
-    for row in _TREE_ROWS(tree):
-        if "comtr" in (row.get("class") or "").split():
-            rows.append(row)
-        elif row.get("id") is not None or text_of(row).strip():
+    rows = [r for r in tree.iter("tr") if "comtr" in (r.get("class") or "").split()]
+    for number, row in enumerate(_TREE_ROWS(tree), start=1):
+        if "comtr" not in (row.get("class") or "").split() and (
+            row.get("id") is not None or text_of(row).strip()
+        ):
             raise HNLayoutError(
                 url,
-                f"row {row.get('id') or len(rows)} of the comment tree is not a comment row"
+                f"row {row.get('id') or f'#{number}'} of the comment tree is not a comment row"
                 f" (tr.comtr; its class is {row.get('class')!r})",
             )
     return rows

@@ -101,6 +101,12 @@ THREAD_MUTATIONS: dict[str, tuple[Callable[[str], str], str]] = {
         lambda t: replace_once(t, "2026-06-01T00:51:16 1780275076", "yesterday"),
         f"comment {FIRST_COMMENT}: unreadable age 'yesterday'",
     ),
+    "age removed from one comment": (
+        lambda t: replace_once(
+            t, '<span class="age" title="2026-06-01T00:51:16', '<span title="2026-06-01T00:51:16'
+        ),
+        f"comment {FIRST_COMMENT} has no age",
+    ),
     "comment age renamed": (
         lambda t: replace_all(t, '<span class="age"', '<span class="when"'),
         "no age",
@@ -144,6 +150,28 @@ def test_commtext_renamed_on_a_page_with_dead_and_flagged_rows():
 def test_comtr_renamed_on_a_comment_page():
     body = replace_all(raw("item_47536778_comment_page.html"), "athing comtr", "athing crow")
     with pytest.raises(HNLayoutError, match=r"tr\.comtr"):
+        parse_thread_page(f"{HN}/item?id=47536778", body)
+
+
+def test_a_comment_row_outside_the_comment_tree_is_counted():
+    """The raw page has 124 tr.comtr; a row that left the tree table is not dropped silently."""
+    text = raw("item_48350598.html")
+    start = text.index('<tr class="athing comtr" id="48351142">')
+    end = text.index("</table><br><br>", start)
+    row = text[start:end]
+    moved = text[:start] + text[end:].replace(
+        "</table><br><br>", f"</table><br><br><table>{row}</table>", 1
+    )
+    with pytest.raises(HNLayoutError, match="124 comment rows"):
+        parse_thread_page(STORY_URL, moved)
+
+
+def test_comment_tree_renamed_on_a_comment_page():
+    """A comment's own page shows no count; its 10 rows in the raw page must still be read."""
+    body = replace_all(
+        raw("item_47536778_comment_page.html"), 'class="comment-tree"', 'class="replies"'
+    )
+    with pytest.raises(HNLayoutError, match="10 comment rows"):
         parse_thread_page(f"{HN}/item?id=47536778", body)
 
 
