@@ -57,13 +57,20 @@ def parse_item(url: str, body: str | bytes) -> ApiItem | None:
         return None
     if not isinstance(data, dict) or "id" not in data:
         raise HNPageError(url, "API answer is not an item")
+    if not _is_id(data["id"]):
+        raise HNLayoutError(url, f"API item id {data['id']!r} is not a number")
+    for name in ("time", "parent"):
+        if data.get(name) is not None and not _is_id(data[name]):
+            raise HNLayoutError(
+                url, f"API item {data['id']}: {name} {data[name]!r} is not a number"
+            )
     return ApiItem(
-        id=int(data["id"]),
+        id=data["id"],
         type=str(data.get("type", "")),
         by=data.get("by"),
         time=data.get("time"),
         text=data.get("text") or None,
-        kids=tuple(data.get("kids", ())),
+        kids=_id_list(url, data, "kids"),
         parent=data.get("parent"),
         dead=bool(data.get("dead", False)),
         deleted=bool(data.get("deleted", False)),
@@ -71,8 +78,20 @@ def parse_item(url: str, body: str | bytes) -> ApiItem | None:
         url=data.get("url") or None,
         score=data.get("score"),
         descendants=data.get("descendants"),
-        parts=tuple(data.get("parts", ())),
+        parts=_id_list(url, data, "parts"),
     )
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _id_list(url: str, data: dict[str, Any], name: str) -> tuple[int, ...]:
+    """``kids``/``parts``: a list of item ids; anything else would drop a subtree unseen."""
+    value = data.get(name, [])
+    if not isinstance(value, list) or not all(_is_id(v) for v in value):
+        raise HNLayoutError(url, f"API item {data['id']}: {name} is not a list of item ids")
+    return tuple(value)
 
 
 def _when(epoch: int | None) -> datetime | None:

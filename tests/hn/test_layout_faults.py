@@ -402,6 +402,22 @@ def test_an_api_reply_cycle_is_a_layout_error(items, named):
     assert named in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("answer", "named"),
+    [
+        ({"id": 5, "type": "comment", "kids": ["6", "7"]}, "kids is not a list of item ids"),
+        ({"id": 5, "type": "comment", "kids": 6}, "kids is not a list of item ids"),
+        ({"id": 5, "type": "poll", "parts": [1, None]}, "parts is not a list of item ids"),
+        ({"id": "5x", "type": "comment"}, "id '5x' is not a number"),
+        ({"id": 5, "type": "comment", "time": "yesterday"}, "time 'yesterday' is not a number"),
+    ],
+)
+def test_a_malformed_api_item_is_a_layout_error(answer, named):
+    """String kids were dropped silently (a subtree lost); a string id raised ValueError."""
+    with pytest.raises(HNLayoutError, match=named):
+        parse_item("item/5.json", json.dumps(answer))
+
+
 def test_a_2000_deep_api_thread_is_stored_whole():
     depth = 2000
     chain = [item(i, (i + 1,) if i < depth + 1 else (), parent=i - 1) for i in range(2, depth + 2)]
