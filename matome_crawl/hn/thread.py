@@ -238,7 +238,12 @@ def _indent(url: str, comment_id: int, cells: dict[str, Element]) -> int:
     indent = cell.get("indent")
     if indent is None:
         img = cell.find("img")  # older modern pages: a spacer 40 px per level
-        indent = str(int(img.get("width", "0")) // 40) if img is not None else "0"
+        width = img.get("width", "0") if img is not None else "0"
+        if not width.strip().isdigit():
+            raise HNLayoutError(
+                url, f"comment {comment_id}: indent width {width!r} is not a number"
+            )
+        return int(width) // 40
     if not indent.strip().isdigit():
         raise HNLayoutError(url, f"comment {comment_id}: indent {indent!r} is not a number")
     return int(indent)
@@ -325,13 +330,17 @@ def _comment_page_links(url: str, row: Element) -> tuple[int, int]:
 
 
 def _poll_option(url: str, row: Element) -> PollOption:
+    option_id = row_id(url, row, "poll option")
     cell = index_classes(row).get("comment")
     score_row = row.getnext()
     score = index_classes(score_row).get("score") if score_row is not None else None
+    if cell is None or score is None:
+        missing = "text (td.comment)" if cell is None else "score (span.score)"
+        raise HNLayoutError(url, f"poll option {option_id} has no {missing}")
     return PollOption(
-        id=row_id(url, row, "poll option"),
-        text=text_of(cell).strip() if cell is not None else "",
-        score=first_int(text_of(score)) if score is not None else None,
+        id=option_id,
+        text=text_of(cell).strip(),
+        score=first_int(text_of(score)),
     )
 
 

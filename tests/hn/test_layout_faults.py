@@ -147,6 +147,34 @@ def test_commtext_renamed_on_a_page_with_dead_and_flagged_rows():
         parse_thread_page(f"{HN}/item?id=47536761", body)
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        (
+            '<td class="comment"><div style="margin-top:1px',
+            '<td class="option"><div style="',
+            "text",
+        ),
+        ('<span class="score" id="score_126810">', '<span class="pts">', "score"),
+    ],
+    ids=["text", "score"],
+)
+def test_a_poll_option_without_its_text_or_score_is_a_layout_error(old, new, named):
+    body = replace_once(raw("item_126809_poll.html"), old, new)
+    with pytest.raises(HNLayoutError, match=f"poll option 1268.. has no {named}"):
+        parse_thread_page(f"{HN}/item?id=126809", body)
+
+
+def test_a_spacer_indent_that_is_not_a_number():
+    """Without indent=N the 40 px spacer gives the depth; a width that is no number is refused."""
+    text = re.sub(r' indent="\d+"', "", raw("item_48350598.html"))
+    original = parse_thread_page(STORY_URL, raw("item_48350598.html"))
+    assert parse_thread_page(STORY_URL, text).comments == original.comments
+    broken = replace_once(text, 'width="40"', 'width="4O"')
+    with pytest.raises(HNLayoutError, match="indent width '4O' is not a number"):
+        parse_thread_page(STORY_URL, broken)
+
+
 def test_comtr_renamed_on_a_comment_page():
     body = replace_all(raw("item_47536778_comment_page.html"), "athing comtr", "athing crow")
     with pytest.raises(HNLayoutError, match=r"tr\.comtr"):
