@@ -40,7 +40,23 @@ def parse_listing(url: str, body: str | bytes) -> ListingPage:
         )
     more = MORELINK(root)
     next_url = urljoin(url, more[0].get("href")) if more else None
+    if next_url is not None and _goes_back(url, next_url):
+        raise HNLayoutError(
+            url, f'the "More" link ({next_url}) loops back to this or an earlier page'
+        )
     return ListingPage(url=url, entries=entries, next_url=next_url, day=_front_day(url))
+
+
+def _goes_back(url: str, next_url: str) -> bool:
+    """A "More" link to the same list at the same or a lower page number (no ``p`` is 1)."""
+    here, there = urlparse(url), urlparse(next_url)
+    here_query, there_query = parse_qs(here.query), parse_qs(there.query)
+    here_page, there_page = here_query.pop("p", ["1"])[0], there_query.pop("p", ["1"])[0]
+    if (here.path.rstrip("/"), here_query) != (there.path.rstrip("/"), there_query):
+        return False
+    if here_page.isdigit() and there_page.isdigit():
+        return int(there_page) <= int(here_page)
+    return here_page == there_page
 
 
 def _is_jobs_list(url: str) -> bool:

@@ -384,6 +384,31 @@ def test_a_front_page_of_nothing_but_jobs_is_refused():
         parse_listing(f"{HN}/front?day=2026-03-26", jobs)
 
 
+@pytest.mark.parametrize(
+    ("name", "url", "old", "new"),
+    [
+        ("front_2026-04-04.html", "/front?day=2026-04-04", "&amp;p=2", ""),
+        ("front_2026-04-04.html", "/front?day=2026-04-04&p=3", "&amp;p=2", "&amp;p=2"),
+        ("news_2025-09-20_p5.html", "/news?p=5", "'?p=6'", "'?p=5'"),
+        ("news_2025-09-20_p5.html", "/news?p=5", "'?p=6'", "'news'"),
+        ("asknew_2026-04-05.html", "/asknew?next=47648098&n=31", "", ""),
+    ],
+    ids=["front-to-itself", "front-p3-to-p2", "news-p5-to-itself", "news-p5-to-p1", "cursor"],
+)
+def test_a_list_more_link_that_loops_is_a_layout_error(name, url, old, new):
+    """The front spider follows "More" up to --pages; a loop would re-read (or drop) a page."""
+    text = raw(name, FRONT)
+    more = re.search(r"<a href=[\"'][^\"']*[\"'] class=[\"']morelink", text).group()
+    body = text.replace(more, more.replace(old, new), 1)
+    with pytest.raises(HNLayoutError, match="loops back to this or an earlier page"):
+        parse_listing(f"{HN}{url}", body)
+
+
+def test_list_more_links_going_on_are_kept():
+    page = parse_listing(f"{HN}/front?day=2026-04-04&p=1", raw("front_2026-04-04.html", FRONT))
+    assert page.next_url == f"{HN}/front?day=2026-04-04&p=2"
+
+
 # --- the API -----------------------------------------------------------------------
 def item(item_id: int, kids: tuple[int, ...] = (), **fields: Any) -> ApiItem:
     base: dict[str, Any] = {
