@@ -40,7 +40,7 @@ def is_rate_limit_page(body: str | bytes) -> bool:
     return (
         len(data) <= RATE_LIMIT_MAX_BYTES
         and RATE_LIMIT_MARKER in data
-        and b"<table" not in data
+        and b"<table" not in data.lower()
         and not is_complete_page(data)
     )
 
