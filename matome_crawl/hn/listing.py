@@ -18,8 +18,10 @@ MORELINK = etree.XPath("//a[contains(concat(' ', @class, ' '), ' morelink ')]")
 def parse_listing(url: str, body: str | bytes) -> ListingPage:
     """Every story row of a list page, in rank order, and the absolute URL of its "More" link.
 
-    Raises :class:`~matome_crawl.hn.errors.HNPageError` subclasses for rate-limit,
-    truncated and pre-2016 pages.
+    Raises :class:`~matome_crawl.hn.errors.HNPageError` subclasses for rate-limit
+    and truncated pages, and :class:`~matome_crawl.hn.errors.HNLayoutError` for
+    a page that does not look like HN's (pre-2016 markup, a story row without
+    its score or author, a page of only jobs that is not /jobs, a looping "More").
     """
     root = load_page(url, body)
     entries = []

@@ -41,7 +41,11 @@ def parse_thread_page(url: str, body: str | bytes) -> ThreadPage:
     """One page of a thread. Comment parents are linked within the page (see :func:`join_pages`).
 
     Raises :class:`~matome_crawl.hn.errors.HNPageError` subclasses for rate-limit,
-    truncated, "No such item." and pre-2016 pages.
+    truncated and "No such item." pages, and
+    :class:`~matome_crawl.hn.errors.HNLayoutError` for a page that does not look
+    like HN's: pre-2016 markup, or any row that would be lost or stored short
+    (comment rows the tree does not give, rows without id, indent, age, author
+    or text where HN always shows them).
     """
     data = as_bytes(body)
     root = load_page(url, data)
