@@ -54,12 +54,6 @@ def replace_all(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def first_comment_row(text: str) -> tuple[int, int]:
-    """Start and end of the first comment's ``tr.comtr`` opening tag."""
-    start = text.index(f'<tr class="athing comtr" id="{FIRST_COMMENT}">')
-    return start, text.index(">", start) + 1
-
-
 # --- thread pages ------------------------------------------------------------------
 THREAD_MUTATIONS: dict[str, tuple[Callable[[str], str], str]] = {
     # name: (mutation of item_48350598.html, what the error must name)
