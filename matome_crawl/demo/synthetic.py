@@ -52,7 +52,7 @@ DAY_BLOCK = 100_000
 LARGE_THREAD_BASE = 500_000_000
 LARGE_THREAD_BLOCK = 1_000_000
 
-STORY_KINDS = ("story", "ask", "show", "job")
+SUBMISSION_KINDS = ("story", "ask", "show", "job")
 
 
 def day_id_base(day: date) -> int:
@@ -81,7 +81,7 @@ def _midnight(day: date) -> int:
 # --- the items ----------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class SynthStory:
-    """A submission. ``kind`` is one of :data:`STORY_KINDS` (the API calls ask/show "story")."""
+    """A submission. ``kind`` is one of :data:`SUBMISSION_KINDS` (the API calls ask/show "story")."""
 
     id: int
     kind: str

@@ -141,7 +141,8 @@ _LINK_TARGETS = (
 )  # fmt: skip
 
 
-def slugify(words: str) -> str:
+def url_path_words(words: str) -> str:
+    """Words joined by hyphens, as a URL path piece of a made-up link (not a post slug)."""
     out = "".join(ch.lower() if ch.isalnum() else "-" for ch in words)
     return "-".join(filter(None, out.split("-")))
 
@@ -152,7 +153,7 @@ def site_for(rng: random.Random, kind: str, title: str, user: str) -> tuple[str,
         url, domain = _JOB_SITE
     else:
         url, domain = rng.choice(_SHOW_SITES if kind == "show" else _STORY_SITES)
-    slug = slugify(title)[:70].strip("-") or "post"
+    slug = url_path_words(title)[:70].strip("-") or "post"
     project = next((p for p in PROJECT_NAMES if p in title), rng.choice(PROJECT_NAMES))
     values = {
         "user": user.lower().replace("_", "").replace("-", ""),
