@@ -81,7 +81,7 @@ def _midnight(day: date) -> int:
 # --- the items ----------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class SynthStory:
-    """A submission. ``kind`` is one of :data:`SUBMISSION_KINDS` (the API calls ask/show "story")."""
+    """A submission; ``kind`` is in :data:`SUBMISSION_KINDS` (the API says "story" for ask/show)."""
 
     id: int
     kind: str
