@@ -93,10 +93,6 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-u
     cursor.close()
 
 
-def _set_readonly_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-
-
 def make_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys on.
 
@@ -108,9 +104,7 @@ def make_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
     if sa_url.get_backend_name() == "sqlite":
         path = sqlite_path(sa_url)
         if read_only and path is not None:
-            engine = create_engine(sa_url, creator=lambda: _open_sqlite_readonly(path))
-            event.listen(engine, "connect", _set_readonly_pragmas)
-            return engine
+            return create_engine(sa_url, creator=lambda: open_sqlite_readonly(path))
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(sa_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
@@ -134,7 +128,7 @@ def make_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
         ) from exc
 
 
-def _open_sqlite_readonly(path: Path) -> sqlite3.Connection:
+def open_sqlite_readonly(path: Path) -> sqlite3.Connection:
     """A connection that cannot write the file, even on read-only storage."""
     uri = f"file:{quote(str(path.resolve()))}"
     conn = sqlite3.connect(
