@@ -12,7 +12,6 @@ import sqlite3
 import time
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -227,8 +226,7 @@ def _open_at_once(url: str, barrier, report: Path) -> None:  # type: ignore[no-u
         os._exit(code)
 
 
-@pytest.mark.parametrize("attempt", range(2))
-def test_concurrent_first_opens_of_a_new_archive(tmp_path, attempt):
+def test_concurrent_first_opens_of_a_new_archive(tmp_path):
     url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
     workers = 6
     barrier = FORK.Barrier(workers)
