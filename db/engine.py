@@ -137,10 +137,13 @@ def open_sqlite_readonly(path: Path) -> sqlite3.Connection:
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
-    except sqlite3.OperationalError:
-        # A WAL archive on read-only storage cannot get its -shm index;
-        # nothing can write there, so reading it as immutable is safe.
+    except sqlite3.OperationalError as exc:
         conn.close()
+        # A WAL archive on read-only storage cannot get its -shm index (SQLITE_CANTOPEN);
+        # nothing can write there, so reading it as immutable is safe. Anything
+        # else (a busy or broken file) is not a reason to ignore locking.
+        if exc.sqlite_errorname != "SQLITE_CANTOPEN" or os.access(path.parent, os.W_OK):
+            raise
     return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
 
 
