@@ -400,12 +400,13 @@ def status(
         for s in ("done", "pending", "running", INTERRUPTED, "failed")
     }
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no days recorded yet")
-    if counts[INTERRUPTED] or cut_short:
-        last_run = f" ({lock.holder})" if lock and lock.holder else ""
+    if lock is not None and not lock.held and lock.holder:
         click.echo(
-            f"the last run stopped without finishing{last_run}; {cut_short} crawl run(s) were "
-            "cut short; run the same command again to resume"
+            f"the last run stopped without finishing ({lock.holder}); "
+            "run the same command again to resume"
         )
+    if cut_short:
+        click.echo(f"{cut_short} crawl run(s) never finished (killed or crashed)")
     if data:
         echo_rows(data, "table", title="days")
 

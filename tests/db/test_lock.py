@@ -57,7 +57,7 @@ def test_status_shows_a_killed_run_as_interrupted(archive):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1 interrupted\n")
     assert f"the last run stopped without finishing (pid {pid} on " in result.output
-    assert "1 crawl run(s) were cut short" in result.output
+    assert "1 crawl run(s) never finished" in result.output
     rows = json.loads(status(archive, "--format", "json").output)
     assert [r["status"] for r in rows] == ["interrupted"]
 
@@ -82,8 +82,9 @@ def test_a_new_run_takes_over_a_stale_lock(archive, caplog):
     with archive_lock(url, "run 2026-06-01"):
         assert lock_state(url).held  # type: ignore[union-attr]
     assert f"taking over the archive from an interrupted run (pid {pid} " in caplog.text
-    # A clean finish names no holder: nothing to report as interrupted.
+    # A clean finish names no holder: status no longer speaks of a stopped run.
     assert lock_state(url) == LockState(held=False, holder=None)
+    assert "stopped without finishing" not in status(archive).output
 
 
 def test_holder_alive_on_this_host_and_elsewhere():
