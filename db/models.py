@@ -182,3 +182,20 @@ class Day(Base):
     error: Mapped[str | None] = mapped_column(Text, doc="why the last attempt failed")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
+
+
+class CrawlFailure(Base):
+    """Why a crawl gave up on a thread or a list page (one row per give-up, kept as history)."""
+
+    __tablename__ = "crawl_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    story_id: Mapped[int | None] = mapped_column(
+        index=True, doc="the thread not stored; NULL for a list page"
+    )
+    listing_day: Mapped[str | None] = mapped_column(
+        String(16), doc="the list page not stored: a day (YYYY-MM-DD) or 'live'"
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    failed_at: Mapped[datetime]

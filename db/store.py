@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Comment, CrawlRun, FrontPage, Story
+from db.models import Comment, CrawlFailure, CrawlRun, FrontPage, Story
 from matome_crawl.hn.model import CommentRecord, ListingPage, StoryRecord, Thread
 
 
@@ -242,10 +242,59 @@ def start_crawl_run(
 
 
 def finish_crawl_run(
-    session: Session, run_id: int, *, finished_at: datetime, status: str, stats: dict[str, Any]
+    session: Session,
+    run_id: int,
+    *,
+    finished_at: datetime,
+    status: str,
+    stats: dict[str, Any],
+    arguments: dict[str, Any] | None = None,
 ) -> None:
-    session.execute(
-        update(CrawlRun)
-        .where(CrawlRun.id == run_id)
-        .values(finished_at=finished_at, status=status, stats=stats)
+    values: dict[str, Any] = {"finished_at": finished_at, "status": status, "stats": stats}
+    if arguments is not None:
+        values["arguments"] = arguments
+    session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(**values))
+
+
+def record_crawl_failure(
+    session: Session,
+    *,
+    reason: str,
+    failed_at: datetime,
+    story_id: int | None = None,
+    listing_day: str | None = None,
+    crawl_run_id: int | None = None,
+) -> None:
+    """Keep why a crawl gave up on a thread (``story_id``) or a list page (``listing_day``)."""
+    session.add(
+        CrawlFailure(
+            crawl_run_id=crawl_run_id,
+            story_id=story_id,
+            listing_day=listing_day,
+            reason=reason or "no reason given",
+            failed_at=failed_at,
+        )
     )
+
+
+def failure_reasons(
+    session: Session, *, story_ids: Iterable[int] = (), days: Iterable[str] = (), since: datetime
+) -> dict[str, str]:
+    """The latest reason since ``since`` per story id and per listing day (keys as text)."""
+    ids, day_keys = list(story_ids), list(days)
+    reasons: dict[str, str] = {}
+    conditions = []
+    if ids:
+        conditions.append(CrawlFailure.story_id.in_(ids))
+    if day_keys:
+        conditions.append(CrawlFailure.listing_day.in_(day_keys))
+    if not conditions:
+        return reasons
+    rows = session.execute(
+        select(CrawlFailure.story_id, CrawlFailure.listing_day, CrawlFailure.reason)
+        .where(or_(*conditions), CrawlFailure.failed_at >= since.replace(microsecond=0))
+        .order_by(CrawlFailure.id)
+    )
+    for story_id, listing_day, reason in rows:
+        reasons[str(story_id) if story_id is not None else f"front {listing_day}"] = reason
+    return reasons

@@ -8,6 +8,11 @@ HN_SLOT = "hn"
 API_SLOT = "hn-api"
 
 
+def hn_slot_delay(crawl_delay: float, settings: BaseSettings) -> float:
+    """The HN slot's delay between sends, so that requests *arrive* ``crawl_delay`` apart."""
+    return crawl_delay + settings.getfloat("HN_DELAY_MARGIN") if crawl_delay > 0 else 0.0
+
+
 class HNPoliteness:
     """Route HN requests through one download slot with HN's crawl delay and concurrency.
 
@@ -20,7 +25,7 @@ class HNPoliteness:
     def update_settings(self, settings: BaseSettings) -> None:
         slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
         slots[HN_SLOT] = {
-            "delay": settings.getfloat("HN_CRAWL_DELAY"),
+            "delay": hn_slot_delay(settings.getfloat("HN_CRAWL_DELAY"), settings),
             "concurrency": settings.getint("HN_CONCURRENCY"),
             "jitter": 0,  # random jitter would go below the asked-for delay
         }

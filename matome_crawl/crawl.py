@@ -1,37 +1,69 @@
-"""Run the spiders in-process (the ``matome crawl`` / ``matome run`` path).
+"""Crawls for the ``matome`` commands: one crawler for a whole command.
 
-Crawls run one after another in a single Twisted reactor, as Scrapy's
-"running multiple spiders in the same process" recipe does, so the HN
-download slot (and its crawl delay) is never shared by two crawlers at once.
+A :class:`CrawlSession` opens one Scrapy crawler (one spider, one downloader)
+and keeps it open between jobs, so the HN download slot, its crawl delay, a
+robots.txt ``Crawl-delay`` and any rate-limit backoff hold for the whole
+command, across every batch of a backfill. The caller is plain Python: it
+plans, calls :meth:`CrawlSession.crawl` (which blocks until the job's requests
+are all answered), then translates and exports; Scrapy only crawls, on the
+reactor thread of :mod:`matome_crawl.reactor`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import signal
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from datetime import date
+from types import TracebackType
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner, Crawler
 from scrapy.settings import Settings
 
 from db.engine import resolve_db_url
+from matome_crawl.reactor import run_in_reactor, submit
 
 logger = logging.getLogger(__name__)
-
-ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class CrawlJob:
-    """One spider run: its name and its arguments (the ``-a`` keywords)."""
+    """One crawl: the spider to run and its arguments (the ``-a`` keywords)."""
 
     spider: str
     arguments: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        source: str = "html",
+        days: Sequence[date] = (),
+        ids: Sequence[int] = (),
+        top: int = 10,
+        pages: int = 1,
+        api_url: str | None = None,
+    ) -> CrawlJob:
+        """Days' front pages and their top threads, and threads by id; no day, no id: /news.
+
+        ``source`` "api" takes threads from the official API (the ``api``
+        spider), "html" from the site's pages (``front``).
+        """
+        arguments: dict[str, Any] = {
+            "days": list(days),
+            "ids": list(ids),
+            "top": top,
+            "pages": pages,
+        }
+        if source == "api":
+            if api_url:
+                arguments["api_url"] = api_url
+            return cls("api", arguments)
+        return cls("front", arguments)
 
 
 @dataclass
@@ -47,7 +79,7 @@ class CrawlProgress:
 
 @dataclass
 class CrawlReport:
-    """What the crawls did, from each crawler's final stats."""
+    """What one or more crawl jobs did (counters from the crawler's stats)."""
 
     threads_stored: int = 0
     comments_stored: int = 0
@@ -56,9 +88,9 @@ class CrawlReport:
     failed_threads: list[int] = field(default_factory=list)
     listings_failed: int = 0
     items_dropped: int = 0
-    finish_reasons: list[str] = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    finish_reason: str | None = None  # set when the crawler closed on its own (an error)
 
     @property
     def ok(self) -> bool:
@@ -67,7 +99,7 @@ class CrawlReport:
             and not self.listings_failed
             and not self.items_dropped
             and not self.interrupted
-            and all(r == "finished" for r in self.finish_reasons)
+            and self.finish_reason is None
         )
 
     def problems(self) -> str:
@@ -82,20 +114,49 @@ class CrawlReport:
             parts.append(f"{self.listings_failed} list page(s) not stored")
         if self.items_dropped:
             parts.append(f"{self.items_dropped} invalid item(s) dropped")
-        odd = [r for r in self.finish_reasons if r != "finished"]
-        if odd and not self.interrupted:
-            parts.append("finished with " + ", ".join(odd))
+        if self.finish_reason and not self.interrupted:
+            parts.append(f"the crawler stopped: {self.finish_reason}")
         return "; ".join(parts)
 
-    def add_stats(self, stats: dict[str, Any]) -> None:
-        self.threads_stored += stats.get("matome/threads_stored", 0)
-        self.comments_stored += stats.get("matome/comments_stored", 0)
-        self.comments_added += stats.get("matome/comments_added", 0)
-        self.listing_rows += stats.get("matome/listing_rows_stored", 0)
-        self.failed_threads += stats.get("matome/failed_threads", [])
-        self.listings_failed += stats.get("matome/listing_failed", 0)
-        self.items_dropped += stats.get("item_dropped_count", 0)
-        self.finish_reasons.append(stats.get("finish_reason", "unknown"))
+    def add(self, other: CrawlReport) -> None:
+        self.threads_stored += other.threads_stored
+        self.comments_stored += other.comments_stored
+        self.comments_added += other.comments_added
+        self.listing_rows += other.listing_rows
+        self.failed_threads += other.failed_threads
+        self.listings_failed += other.listings_failed
+        self.items_dropped += other.items_dropped
+        self.seconds += other.seconds
+        self.interrupted |= other.interrupted
+        self.finish_reason = self.finish_reason or other.finish_reason
+
+
+def report_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> CrawlReport:
+    """The counters of one job: the crawler's stats after it minus before it."""
+
+    def delta(key: str) -> int:
+        return int(after.get(key, 0)) - int(before.get(key, 0))
+
+    failed_before = len(before.get("matome/failed_threads", []))
+    return CrawlReport(
+        threads_stored=delta("matome/threads_stored"),
+        comments_stored=delta("matome/comments_stored"),
+        comments_added=delta("matome/comments_added"),
+        listing_rows=delta("matome/listing_rows_stored"),
+        failed_threads=list(after.get("matome/failed_threads", []))[failed_before:],
+        listings_failed=delta("matome/listing_failed"),
+        items_dropped=delta("item_dropped_count"),
+    )
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit for a log: the password replaced by ***."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can read: show no part of it that could be secret
+        return "<database URL>"
 
 
 def crawl_settings(
@@ -145,105 +206,141 @@ def _track(crawler: Crawler, progress: CrawlProgress, on_progress: Callable[[], 
     crawler.signals.connect(item_error, signal=signals.item_error)
 
 
-class Crawls:
-    """Crawls inside one reactor run: ``await crawls.run(job)`` as often as needed.
+class CrawlSession:
+    """One crawler kept open for a whole command; run jobs with :meth:`crawl`.
 
-    Handed to the ``main`` coroutine of :func:`run_in_reactor`; it also tells
-    whether the user asked to stop (Ctrl-C or SIGTERM).
+    ``spider`` is the spider's name (``front``, ``thread`` or ``api``); a job
+    is that spider's arguments (``days``, ``ids``, ``top``…). Use it as a
+    context manager: the crawler opens on entry and closes on exit.
+
+    Ctrl-C (KeyboardInterrupt) while a job runs stops the crawler gracefully
+    (in-flight requests finish, what is complete is stored) and marks the
+    session ``interrupted``; later jobs do nothing.
     """
 
     def __init__(
         self,
         settings: Settings,
-        progress: CrawlProgress,
-        on_progress: Callable[[], None],
+        spider: str,
+        *,
+        progress: CrawlProgress | None = None,
+        on_progress: Callable[[], None] = lambda: None,
     ) -> None:
-        self.runner = AsyncCrawlerRunner(settings)
-        self.progress = progress
+        self.settings = settings
+        self.spider_name = spider
+        self.progress = progress or CrawlProgress()
         self.on_progress = on_progress
         self.interrupted = False
+        self.finish_reason: str | None = None
+        self._crawler: Crawler | None = None
+        self._task: asyncio.Task[None] | None = None
 
-    async def run(self, job: CrawlJob) -> dict[str, Any]:
-        """Run one spider to its end; returns its final stats."""
-        crawler = self.runner.create_crawler(job.spider)
+    # --- lifetime -----------------------------------------------------------
+    def __enter__(self) -> CrawlSession:
+        run_in_reactor(self._open())
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def _open(self) -> None:
+        runner = AsyncCrawlerRunner(self.settings)
+        crawler = runner.create_crawler(self.spider_name)
         _track(crawler, self.progress, self.on_progress)
-        try:
-            await self.runner.crawl(crawler, **job.arguments)
-        finally:
-            stats = crawler.stats.get_stats() if crawler.stats else {}
-        return stats
+        opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
+        def spider_opened(**_: Any) -> None:
+            if not opened.done():
+                opened.set_result(None)
 
-def run_in_reactor(
-    settings: Settings,
-    main: Callable[[Crawls], Awaitable[T]],
-    *,
-    progress: CrawlProgress | None = None,
-    on_progress: Callable[[], None] = lambda: None,
-) -> T:
-    """Start Twisted's asyncio reactor, run ``main(crawls)`` in it, stop, return its result.
+        crawler._matome_opened = spider_opened  # type: ignore[attr-defined]  # weakly held
+        crawler.signals.connect(spider_opened, signal=signals.spider_opened)
+        self._crawler = crawler
+        self._task = runner.crawl(crawler, keep_open=True)
+        await asyncio.wait([opened, self._task], return_when=asyncio.FIRST_COMPLETED)
+        if self._task.done():
+            self._task.result()  # a failure to start raises here
+            raise RuntimeError(f"the {self.spider_name} spider closed before its first job")
 
-    The first Ctrl-C (or SIGTERM) lets in-flight requests finish and sets
-    ``crawls.interrupted``; a second one stops at once. The reactor cannot be
-    restarted, so call this once per process.
-    """
-    from scrapy.utils.reactor import install_reactor
+    def close(self) -> None:
+        """Close the spider (reason ``finished`` unless interrupted) and wait for it."""
+        if self._task is not None and not self._task.done():
+            try:
+                run_in_reactor(self._close())
+            except KeyboardInterrupt:
+                logger.warning("second interrupt: not waiting for the crawler to close")
+        self._task = None
 
-    install_reactor(ASYNCIO_REACTOR)
-    from scrapy.utils.defer import deferred_from_coro
-    from twisted.internet import reactor
+    async def _close(self) -> None:
+        assert self._crawler is not None and self._task is not None
+        engine = self._crawler.engine
+        if engine.spider is not None and not self._task.done():
+            spider = engine.spider
+            spider.keep_open = False  # type: ignore[attr-defined]
+            reason = "shutdown" if self.interrupted else "finished"
+            await engine.close_spider_async(reason=reason)
+        await asyncio.wait([self._task])
 
-    crawls = Crawls(settings, progress or CrawlProgress(), on_progress)
-    outcome: list[Any] = []
-    failures: list[Any] = []
+    # --- jobs ---------------------------------------------------------------
+    @property
+    def stats(self) -> dict[str, Any]:
+        if self._crawler is None or self._crawler.stats is None:
+            return {}
+        return dict(self._crawler.stats.get_stats())
 
-    def stop_gracefully(signum: int, _frame: Any) -> None:
-        if crawls.interrupted:
-            logger.warning("second interrupt: stopping now")
-            reactor.callFromThread(reactor.stop)
-            return
-        crawls.interrupted = True
+    def crawl(self, **arguments: Any) -> CrawlReport:
+        """Run one job (the spider's arguments) to its end; returns its counters."""
+        if self._task is None:
+            raise RuntimeError("the crawl session is not open")
+        started = time.monotonic()
+        before = self.stats
+        if self.interrupted or self._task.done():
+            report = CrawlReport(interrupted=self.interrupted)
+        else:
+            job = submit(self._job(arguments))
+            try:
+                job.result()
+            except KeyboardInterrupt:
+                self._interrupt()
+            report = report_between(before, self.stats)
+        report.interrupted = self.interrupted
+        if self._task.done() and not self.interrupted:
+            self.finish_reason = self.stats.get("finish_reason", "closed")
+            report.finish_reason = self.finish_reason
+        report.seconds = time.monotonic() - started
+        return report
+
+    async def _job(self, arguments: dict[str, Any]) -> None:
+        assert self._crawler is not None and self._task is not None
+        spider = self._crawler.spider
+        done = spider.run_job(**arguments)  # type: ignore[attr-defined]
+        await asyncio.wait([done, self._task], return_when=asyncio.FIRST_COMPLETED)
+        if done.done():
+            done.result()
+
+    def _interrupt(self) -> None:
+        """First Ctrl-C: let in-flight requests finish, store what is complete, stop."""
+        self.interrupted = True
         logger.warning("interrupted: finishing in-flight requests (press Ctrl-C again to force)")
-        reactor.callFromThread(lambda: deferred_from_coro(crawls.runner.stop()))
-
-    def start() -> None:
-        deferred = deferred_from_coro(main(crawls))
-        deferred.addCallbacks(outcome.append, failures.append)
-        deferred.addBoth(lambda _: reactor.stop())
-
-    previous = {s: signal.signal(s, stop_gracefully) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        reactor.callWhenRunning(start)
-        reactor.run(installSignalHandlers=False)
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    if failures:
-        failures[0].raiseException()
-    if not outcome:
-        raise KeyboardInterrupt("stopped before the work finished")
-    return outcome[0]
+        try:
+            run_in_reactor(self._close())
+        except KeyboardInterrupt:
+            logger.warning("second interrupt: stopping now")
 
 
-def run_crawls(
-    jobs: Sequence[CrawlJob],
+def run_crawl(
+    job: CrawlJob,
     settings: Settings,
     *,
     progress: CrawlProgress | None = None,
     on_progress: Callable[[], None] = lambda: None,
 ) -> CrawlReport:
-    """Run ``jobs`` one after another; returns once all finished (or Ctrl-C stopped them)."""
-    started = time.monotonic()
-
-    async def crawl_all(crawls: Crawls) -> CrawlReport:
-        report = CrawlReport()
-        for job in jobs:
-            if crawls.interrupted:
-                break
-            report.add_stats(await crawls.run(job))
-        report.interrupted = crawls.interrupted
-        return report
-
-    report = run_in_reactor(settings, crawl_all, progress=progress, on_progress=on_progress)
-    report.seconds = time.monotonic() - started
+    """One job in its own crawl session (``matome crawl``)."""
+    with CrawlSession(settings, job.spider, progress=progress, on_progress=on_progress) as session:
+        report = session.crawl(**job.arguments)
     return report

@@ -1,25 +1,30 @@
 """Days through every stage: list → crawl → translate → export, resumable and idempotent.
 
-What a day still needs is read from the archive itself (is its front page
-stored? are its top threads crawled?), so a re-run does no network work that
-is already done, and a run killed at any point resumes where it stopped.
-The ``days`` table records each day's status and, for failures, why.
+Plain Python around one crawler: what a day still needs is read from the
+archive itself (is its front page stored? are its top threads crawled?), the
+crawl of a batch is handed to the command's one :class:`CrawlSession` (so the
+HN crawl delay holds across batches), then the days whose threads are all
+stored are translated and exported. A re-run does no network work that is
+already done, and a run killed at any point resumes where it stopped. The
+``days`` table records each day's status and, for failures, why.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from scrapy.settings import Settings
 
-from db.days import comment_count, crawled_ids, listed_entries, set_day
+from db.days import STAGES, comment_count, crawled_ids, day_statuses, listed_entries, set_day
 from db.engine import Database
-from matome_crawl.crawl import CrawlJob, CrawlProgress, Crawls, run_in_reactor
-from matome_crawl.spiders.front import top_threads
+from db.store import failure_reasons
+from matome_crawl.crawl import CrawlJob, CrawlProgress, CrawlSession
+from matome_crawl.hn.rules import top_threads
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +37,7 @@ class DayOptions:
     pages: int = 1
     source: str = "html"  # or "api"
     api_url: str | None = None
-    batch_days: int = 7  # days crawled by one spider run before translating and exporting
+    batch_days: int = 7  # days crawled before translating and exporting them
 
 
 @dataclass
@@ -44,6 +49,13 @@ class Stages:
     # Failures with a message that says it all (a missing model, say): logged
     # as one line; anything else is logged with its traceback.
     expected_errors: tuple[type[Exception], ...] = ()
+
+    @property
+    def final(self) -> str:
+        """The last stage asked for: a day recorded at it (or later) needs nothing more."""
+        if self.export is not None:
+            return "exported"
+        return "translated" if self.translate is not None else "crawled"
 
 
 @dataclass(frozen=True)
@@ -70,12 +82,23 @@ class DaysProgress:
 
 @dataclass(frozen=True)
 class CrawlPlan:
-    list_days: list[date]  # days whose front page is not stored yet
+    list_days: list[date]  # days whose front page is not stored yet (or lists no thread)
     thread_ids: list[int]  # top threads of stored front pages not crawled yet
 
     @property
     def empty(self) -> bool:
         return not self.list_days and not self.thread_ids
+
+    def job(self, options: DayOptions) -> CrawlJob:
+        """The crawl that fetches what the plan says is missing."""
+        return CrawlJob.build(
+            source=options.source,
+            days=self.list_days,
+            ids=self.thread_ids,
+            top=options.top,
+            pages=options.pages,
+            api_url=options.api_url,
+        )
 
 
 def day_range(first: date, last: date) -> list[date]:
@@ -84,16 +107,36 @@ def day_range(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+def days_to_do(database: Database, days: Sequence[date], final_stage: str) -> list[date]:
+    """The days not yet recorded as done at ``final_stage`` or later (what a resume does)."""
+    if not days:
+        return []
+    with database.sessions() as session:
+        finished = {
+            d.day
+            for d in day_statuses(session, min(days), max(days))
+            if d.status == "done" and STAGES.index(d.stage or "listed") >= STAGES.index(final_stage)
+        }
+    return [d for d in days if d not in finished]
+
+
 def _batches(days: Sequence[date], size: int) -> Iterator[list[date]]:
     for start in range(0, len(days), size):
         yield list(days[start : start + size])
 
 
 def top_ids(database: Database, day: date, top: int) -> list[int] | None:
-    """The day's top thread ids from its stored front page; None when it is not stored."""
+    """The day's top thread ids from its stored front page; None when it is not stored.
+
+    A stored front page that yields no thread while threads are asked for is
+    treated as not stored (listed again): a real front page always has some.
+    """
     with database.sessions() as session:
         entries = listed_entries(session, day)
-    return top_threads(entries, top) if entries else None
+    if not entries:
+        return None
+    ids = top_threads(entries, top)
+    return ids if ids or top == 0 else None
 
 
 def plan_crawl(database: Database, days: Sequence[date], top: int) -> CrawlPlan:
@@ -110,37 +153,178 @@ def plan_crawl(database: Database, days: Sequence[date], top: int) -> CrawlPlan:
     return CrawlPlan(list_days, list(dict.fromkeys(thread_ids)))
 
 
-def crawl_job(plan: CrawlPlan, options: DayOptions) -> CrawlJob:
-    arguments: dict[str, Any] = {
-        "days": plan.list_days,
-        "ids": plan.thread_ids,
-        "top": options.top,
-        "pages": options.pages,
-    }
-    if options.source == "api":
-        if options.api_url:
-            arguments["api_url"] = options.api_url
-        return CrawlJob("api", arguments)
-    return CrawlJob("front", arguments)
+def check_crawled(database: Database, day: date, top: int, since: datetime) -> DayOutcome:
+    """Whether the day's front page and every one of its top threads are stored.
 
-
-def check_crawled(database: Database, day: date, top: int, reasons: dict[str, str]) -> DayOutcome:
-    """Whether the day's front page and every one of its top threads are stored."""
+    Reasons for what is missing come from the archive's ``crawl_failures``
+    (recorded by the crawl since ``since``), never an empty string.
+    """
     ids = top_ids(database, day, top)
     if ids is None:
-        why = reasons.get(f"front {day}", "see the log")
-        return DayOutcome(day, False, error=f"front page not stored: {why}")
+        with database.sessions() as session:
+            if listed_entries(session, day):
+                return DayOutcome(day, False, error="the front page lists no story with a thread")
+            why = failure_reasons(session, days=[day.isoformat()], since=since).get(f"front {day}")
+        return DayOutcome(
+            day, False, error=f"front page not stored: {why or 'no reason recorded; see the log'}"
+        )
     with database.sessions() as session:
         done = crawled_ids(session, ids)
         comments = comment_count(session, done)
-    missing = [i for i in ids if i not in done]
+        missing = [i for i in ids if i not in done]
+        reasons = failure_reasons(session, story_ids=missing, since=since)
     if missing:
-        why = "; ".join(f"{i}: {reasons.get(str(i), 'not stored')}" for i in missing[:3])
+        why = "; ".join(
+            f"{i}: {reasons.get(str(i), 'not stored (no reason recorded; see the log)')}"
+            for i in missing[:3]
+        )
         more = f" (+{len(missing) - 3} more)" if len(missing) > 3 else ""
         return DayOutcome(
             day, False, len(done), comments, f"{len(missing)} thread(s) missing: {why}{more}"
         )
     return DayOutcome(day, True, len(done), comments)
+
+
+class DayRun:
+    """Every stage for a list of days, in batches, with one crawler for the whole run."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        settings: Settings,
+        options: DayOptions,
+        stages: Stages,
+        progress: DaysProgress | None = None,
+        on_progress: Callable[[], None] = lambda: None,
+        on_day: Callable[[DayOutcome], None] = lambda _: None,
+    ) -> None:
+        self.on_day = on_day
+        self.database = database
+        self.settings = settings
+        self.options = options
+        self.stages = stages
+        self.progress = progress or DaysProgress()
+        self.on_progress = on_progress
+        self.interrupted = False
+
+    def mark(self, day: date, status: str, **fields: Any) -> None:
+        with self.database.sessions.begin() as session:
+            set_day(session, day, status, **fields)
+
+    def run(self, days: Sequence[date]) -> list[DayOutcome]:
+        """Returns one outcome per day finished or failed; fewer when interrupted."""
+        self.progress.total = len(days)
+        outcomes: list[DayOutcome] = []
+        with ExitStack() as crawler_scope:
+            session: CrawlSession | None = None
+
+            def crawl_session() -> CrawlSession:
+                nonlocal session
+                if session is None:  # opened only when a batch has something to fetch
+                    session = crawler_scope.enter_context(
+                        CrawlSession(
+                            self.settings,
+                            CrawlJob.build(source=self.options.source).spider,
+                            progress=self.progress.crawl,
+                            on_progress=self.on_progress,
+                        )
+                    )
+                return session
+
+            for batch in _batches(days, self.options.batch_days):
+                try:
+                    done = self._batch(batch, crawl_session)
+                except KeyboardInterrupt:
+                    self.interrupted = True
+                    done = None
+                if done is None:
+                    # What was stored stays; the next run starts from there.
+                    for day in batch:
+                        self.mark(day, "pending", error="interrupted")
+                    break
+                outcomes.extend(done)
+        return outcomes
+
+    def _batch(
+        self, batch: list[date], crawl_session: Callable[[], CrawlSession]
+    ) -> list[DayOutcome] | None:
+        """One batch through every stage; None when interrupted."""
+        for day in batch:
+            self.mark(day, "running", attempt=True)
+        plan = plan_crawl(self.database, batch, self.options.top)
+        since = datetime.now(UTC)
+        crawler_stopped: str | None = None
+        if not plan.empty:
+            self._stage("crawling")
+            report = crawl_session().crawl(**plan.job(self.options).arguments)
+            if report.interrupted:
+                self.interrupted = True
+                return None
+            crawler_stopped = report.finish_reason
+        checked = [check_crawled(self.database, d, self.options.top, since) for d in batch]
+        if crawler_stopped:
+            checked = [
+                o if o.ok else DayOutcome(o.day, False, o.threads, o.comments,
+                                          f"{o.error} (the crawler stopped: {crawler_stopped})")
+                for o in checked
+            ]  # fmt: skip
+        for outcome in checked:
+            if outcome.ok:
+                self.mark(outcome.day, "running", stage="crawled")
+            else:
+                self.mark(outcome.day, "failed", error=outcome.error)
+        checked = self._after_crawl(checked)
+        for outcome in checked:
+            if outcome.ok:
+                self.mark(
+                    outcome.day,
+                    "done",
+                    threads=outcome.threads,
+                    comments=outcome.comments,
+                    error=None,
+                )
+                self.progress.done += 1
+            else:
+                self.progress.failed += 1
+            self.on_day(outcome)
+        self.on_progress()
+        return checked
+
+    def _after_crawl(self, checked: list[DayOutcome]) -> list[DayOutcome]:
+        """Translate, then export, the days whose threads are all stored."""
+        ready = [o.day for o in checked if o.ok]
+        for name, stage, done_stage in (
+            ("translating", self.stages.translate, "translated"),
+            ("exporting", self.stages.export, "exported"),
+        ):
+            if stage is None or not ready:
+                continue
+            self._stage(name)
+            try:
+                stage(ready)
+            except self.stages.expected_errors as exc:
+                logger.error("%s failed for %s: %s", name, ", ".join(map(str, ready)), exc)
+                return self._fail_ready(checked, f"{name}: {exc}")
+            except Exception as exc:  # a stage failure fails its days, with the reason
+                logger.exception("%s failed for %s", name, ", ".join(map(str, ready)))
+                return self._fail_ready(checked, f"{name}: {exc}")
+            for day in ready:
+                self.mark(day, "running", stage=done_stage)
+        return checked
+
+    def _fail_ready(self, checked: list[DayOutcome], error: str) -> list[DayOutcome]:
+        failed = []
+        for o in checked:
+            if o.ok:
+                self.mark(o.day, "failed", error=error)
+                o = DayOutcome(o.day, False, o.threads, o.comments, error)
+            failed.append(o)
+        return failed
+
+    def _stage(self, name: str) -> None:
+        self.progress.stage = name
+        self.on_progress()
 
 
 def process_days(
@@ -152,83 +336,16 @@ def process_days(
     stages: Stages,
     progress: DaysProgress | None = None,
     on_progress: Callable[[], None] = lambda: None,
+    on_day: Callable[[DayOutcome], None] = lambda _: None,
 ) -> list[DayOutcome]:
     """Every stage for every day, in batches; returns one outcome per day attempted."""
-    progress = progress or DaysProgress()
-    progress.total = len(days)
-
-    def mark(day: date, status: str, **fields: Any) -> None:
-        with database.sessions.begin() as session:
-            set_day(session, day, status, **fields)
-
-    async def main(crawls: Crawls) -> list[DayOutcome]:
-        outcomes: list[DayOutcome] = []
-        for batch in _batches(days, options.batch_days):
-            if crawls.interrupted:
-                break
-            for day in batch:
-                mark(day, "running", attempt=True)
-            plan = plan_crawl(database, batch, options.top)
-            reasons: dict[str, str] = {}
-            if not plan.empty:
-                progress.stage = "crawling"
-                on_progress()
-                stats = await crawls.run(crawl_job(plan, options))
-                reasons = stats.get("matome/failure_reasons", {})
-            checked = [check_crawled(database, day, options.top, reasons) for day in batch]
-            ready = [o.day for o in checked if o.ok]
-            if crawls.interrupted:
-                # What was stored stays; the next run starts from there.
-                for day in batch:
-                    mark(day, "pending", error="interrupted")
-                break
-            for outcome in checked:
-                if outcome.ok:
-                    mark(outcome.day, "running", stage="crawled")
-                else:
-                    mark(outcome.day, "failed", error=outcome.error)
-            for name, stage, done_stage in (
-                ("translating", stages.translate, "translated"),
-                ("exporting", stages.export, "exported"),
-            ):
-                if stage is None or not ready:
-                    continue
-                progress.stage = name
-                on_progress()
-                try:
-                    stage(ready)
-                except Exception as exc:  # a stage failure fails its days, with the reason
-                    days_text = ", ".join(map(str, ready))
-                    if isinstance(exc, stages.expected_errors):
-                        logger.error("%s failed for %s: %s", name, days_text, exc)
-                    else:
-                        logger.exception("%s failed for %s", name, days_text)
-                    for day in ready:
-                        mark(day, "failed", error=f"{name}: {exc}")
-                    checked = [
-                        DayOutcome(o.day, False, o.threads, o.comments, f"{name}: {exc}")
-                        if o.ok
-                        else o
-                        for o in checked
-                    ]
-                    ready = []
-                    break
-                for day in ready:
-                    mark(day, "running", stage=done_stage)
-            for outcome in checked:
-                if outcome.ok:
-                    mark(
-                        outcome.day,
-                        "done",
-                        threads=outcome.threads,
-                        comments=outcome.comments,
-                        error=None,
-                    )
-                    progress.done += 1
-                else:
-                    progress.failed += 1
-                outcomes.append(outcome)
-            on_progress()
-        return outcomes
-
-    return run_in_reactor(settings, main, progress=progress.crawl, on_progress=on_progress)
+    runner = DayRun(
+        database=database,
+        settings=settings,
+        options=options,
+        stages=stages,
+        progress=progress,
+        on_progress=on_progress,
+        on_day=on_day,
+    )
+    return runner.run(days)

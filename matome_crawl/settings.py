@@ -23,12 +23,19 @@ HN_API_URL = os.environ.get("MATOME_HN_API_URL", "https://hacker-news.firebaseio
 # and one request at a time (see matome_crawl.addons.HNPoliteness).
 HN_CRAWL_DELAY = 30.0
 HN_CONCURRENCY = 1
+# Scrapy spaces requests by when they are sent; HN sees when they arrive. A new
+# connection (TCP and TLS handshakes) makes a request arrive later than the next
+# one on the kept-alive connection, so a nonzero delay gets this much on top.
+HN_DELAY_MARGIN = 0.25
 # The official API serves one item per request and asks for no delay.
 HN_API_CONCURRENCY = 8
 # After a rate-limit answer (429, 503 or HN's 200 "Sorry…" page) the HN slot's
-# delay is multiplied by HN_BACKOFF_FACTOR (up to HN_BACKOFF_MAX seconds) and
-# returns to HN_CRAWL_DELAY after a success.
+# delay is multiplied by HN_BACKOFF_FACTOR, starting from at least
+# HN_BACKOFF_MIN seconds (so a delay of 0 still backs off), up to
+# HN_BACKOFF_MAX seconds, never below a Retry-After header, and returns to
+# HN_CRAWL_DELAY after a success.
 HN_BACKOFF_FACTOR = 2.0
+HN_BACKOFF_MIN = 1.0
 HN_BACKOFF_MAX = 900.0
 # The archive (SQLAlchemy URL); empty means $MATOME_DB_URL or ./matome.sqlite3.
 MATOME_DB_URL = os.environ.get("MATOME_DB_URL", "")
@@ -41,8 +48,12 @@ RETRY_TIMES = 5
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 
 DOWNLOADER_MIDDLEWARES = {
-    "matome_crawl.middlewares.HNRateLimitMiddleware": 560,
+    # Routes every request not explicitly meant for the API into the polite HN
+    # slot (robots.txt included) and backs off after rate limits.
+    "matome_crawl.middlewares.HNPolitenessMiddleware": 560,
 }
+# A crawler that runs many jobs (matome run/backfill) filters duplicates per job.
+DUPEFILTER_CLASS = "matome_crawl.dupefilter.JobDupeFilter"
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,
     "pipelines.store.StorePipeline": 500,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ class Answer:
     content_type: str = "text/html; charset=utf-8"
     # Send fewer bytes than Content-Length announces (a connection cut mid-body).
     cut_after: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -26,6 +28,7 @@ class Routes:
 
     answers: dict[str, list[Answer]] = field(default_factory=lambda: defaultdict(list))
     hits: Counter[str] = field(default_factory=Counter)
+    arrivals: list[tuple[float, str]] = field(default_factory=list)  # (monotonic, target)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, target: str, *answers: Answer | bytes | Path) -> None:
@@ -39,6 +42,7 @@ class Routes:
     def next_answer(self, target: str) -> Answer | None:
         with self.lock:
             self.hits[target] += 1
+            self.arrivals.append((time.monotonic(), target))
             queue = self.answers.get(target)
             if not queue:
                 return None
@@ -54,6 +58,8 @@ def _handler(routes: Routes) -> type[BaseHTTPRequestHandler]:
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
             self.send_header("Content-Length", str(len(answer.body)))
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             body = answer.body if answer.cut_after is None else answer.body[: answer.cut_after]
             self.wfile.write(body)

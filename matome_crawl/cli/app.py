@@ -41,7 +41,7 @@ def cli(verbose: int, quiet: bool) -> None:
     else:  # cron, CI, pipes: one plain, timestamped line per record
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler])
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     # Scrapy logs every request at DEBUG and a stats dump at INFO; keep them for -vv / -v.
     logging.getLogger("scrapy").setLevel(max(level, logging.INFO) if verbose < 2 else level)
 

@@ -6,9 +6,18 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+from scrapy.settings import Settings
 
 from matome_crawl.cli.app import DAY, db_option, stderr_console
-from matome_crawl.crawl import CrawlJob, CrawlProgress, crawl_settings, run_crawls
+from matome_crawl.cli.interrupts import interrupt_on_sigterm
+from matome_crawl.crawl import (
+    CrawlJob,
+    CrawlProgress,
+    CrawlReport,
+    crawl_settings,
+    masked_url,
+    run_crawl,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,32 +113,27 @@ def crawl(
         raise click.UsageError("--thread needs at least one item ID")
     if ids and not threads:
         raise click.UsageError("item IDs are only taken with --thread")
-    arguments: dict[str, object] = {}
-    if threads:
-        arguments["ids"] = list(ids)
-    else:
-        arguments.update(top=top, pages=pages)
-        if day:
-            arguments["day"] = day.date()  # type: ignore[attr-defined]
-    if source == "api":
-        if api_url:
-            arguments["api_url"] = api_url
-        job = CrawlJob("api", arguments)
-    else:
-        job = CrawlJob("thread" if threads else "front", arguments)
-
+    job = CrawlJob.build(
+        source=source,
+        days=[day.date()] if day else [],  # type: ignore[attr-defined]
+        ids=list(ids),
+        top=top,
+        pages=pages,
+        api_url=api_url,
+    )
     settings = crawl_settings(db_url, base_url=base_url, crawl_delay=delay)
-    report = run_with_progress([job], settings)
+    with interrupt_on_sigterm():
+        report = run_with_progress(job, settings)
     click.echo(
         f"stored {report.threads_stored} thread(s), {report.comments_stored} comments "
         f"({report.comments_added} new), {report.listing_rows} listing rows "
-        f"in {report.seconds:.1f} s → {settings.get('MATOME_DB_URL')}"
+        f"in {report.seconds:.1f} s → {masked_url(settings.get('MATOME_DB_URL'))}"
     )
     if not report.ok:
         raise click.ClickException(report.problems())
 
 
-def run_with_progress(jobs: list[CrawlJob], settings):  # type: ignore[no-untyped-def]
+def run_with_progress(job: CrawlJob, settings: Settings) -> CrawlReport:
     """Run crawls with a live line on stderr: pages, threads, comments, failures."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -149,4 +153,4 @@ def run_with_progress(jobs: list[CrawlJob], settings):  # type: ignore[no-untype
             )
 
         update()
-        return run_crawls(jobs, settings, progress=progress, on_progress=update)
+        return run_crawl(job, settings, progress=progress, on_progress=update)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from db.days import INTERRUPTED, STAGES, day_statuses, running_crawl_runs, shown_status
+from db.days import INTERRUPTED, day_statuses, running_crawl_runs, shown_status
 from db.engine import Database
 from db.lock import ArchiveLocked, archive_lock, lock_state
 from matome_crawl.cli.app import (
@@ -22,6 +23,7 @@ from matome_crawl.cli.app import (
     stderr_console,
 )
 from matome_crawl.cli.crawl_commands import source_options, top_option
+from matome_crawl.cli.interrupts import interrupt_on_sigterm
 from matome_crawl.cli.translate_commands import engine_options, options_from
 from matome_crawl.crawl import crawl_settings
 from matome_crawl.daily import (
@@ -30,6 +32,7 @@ from matome_crawl.daily import (
     DaysProgress,
     Stages,
     day_range,
+    days_to_do,
     process_days,
 )
 
@@ -118,8 +121,73 @@ def run_days_with_display(
     base_url: str | None,
     purpose: str,
     api_concurrency: int | None = None,
+    resume: bool = False,
 ) -> list[DayOutcome]:
-    """Lock the archive, process the days with a live display, return the outcomes."""
+    """Lock the archive, process the days with a live display, return the outcomes.
+
+    The lock is taken before the archive is opened (and its schema made), so a
+    second run on a new archive waits for nothing and exits 75. ``resume``
+    leaves out days already done at the last stage asked for.
+    """
+    overrides = {"HN_API_CONCURRENCY": api_concurrency} if api_concurrency else None
+    settings = crawl_settings(db_url, base_url=base_url, crawl_delay=delay, overrides=overrides)
+    progress = DaysProgress()
+    try:
+        with archive_lock(db_url, purpose), interrupt_on_sigterm():
+            database = open_database(db_url)
+            try:
+                with day_display(progress) as (update, on_day):
+                    stages = build_stages(database, stage_params, out_dir, progress, update)
+                    if resume:
+                        todo = days_to_do(database, days, stages.final)
+                        if len(todo) < len(days):
+                            click.echo(
+                                f"{len(days) - len(todo)} of {len(days)} day(s) already done; "
+                                f"{len(todo)} to go",
+                                err=True,
+                            )
+                        days = todo
+                    if not days:
+                        return []
+                    if out_dir is not None:
+                        ensure_site(out_dir)
+                    outcomes = process_days(
+                        days,
+                        database=database,
+                        settings=settings,
+                        options=options,
+                        stages=stages,
+                        progress=progress,
+                        on_progress=update,
+                        on_day=on_day,
+                    )
+            finally:
+                database.dispose()
+        report(outcomes, days)
+        return outcomes
+    except ArchiveLocked as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(EXIT_LOCKED) from None
+
+
+@contextmanager
+def day_display(
+    progress: DaysProgress,
+) -> Iterator[tuple[Callable[[], None], Callable[[DayOutcome], None]]]:
+    """A live progress bar on a terminal; one plain line per day otherwise (cron logs)."""
+    console = stderr_console()
+    if not console.is_terminal:
+
+        def log_day(outcome: DayOutcome) -> None:
+            state = "done" if outcome.ok else f"failed: {outcome.error}"
+            click.echo(
+                f"{outcome.day}: {state} ({outcome.threads} threads, {outcome.comments} comments;"
+                f" {progress.done + progress.failed}/{progress.total} days)",
+                err=True,
+            )
+
+        yield (lambda: None), log_day
+        return
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -129,10 +197,6 @@ def run_days_with_display(
         TimeRemainingColumn,
     )
 
-    database = open_database(db_url)
-    overrides = {"HN_API_CONCURRENCY": api_concurrency} if api_concurrency else None
-    settings = crawl_settings(db_url, base_url=base_url, crawl_delay=delay, overrides=overrides)
-    progress = DaysProgress()
     columns = (
         TextColumn("days"),
         BarColumn(),
@@ -142,43 +206,28 @@ def run_days_with_display(
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
-    try:
-        with archive_lock(db_url, purpose), Progress(*columns, console=stderr_console()) as bar:
-            task = bar.add_task("", total=len(days))
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task("", total=None)
 
-            def update() -> None:
-                crawl = progress.crawl
-                rate = (
-                    f" · {progress.segments} segments ({progress.segments_per_second:.1f}/s)"
-                    if progress.segments
-                    else ""
-                )
-                bar.update(
-                    task,
-                    completed=progress.done + progress.failed,
-                    description=(
-                        f"{progress.stage} · {crawl.threads} threads · {crawl.comments} comments"
-                        + rate
-                        + (f" · {progress.failed} failed" if progress.failed else "")
-                    ),
-                )
-
-            stages = build_stages(database, stage_params, out_dir, progress, update)
-
-            return process_days(
-                days,
-                database=database,
-                settings=settings,
-                options=options,
-                stages=stages,
-                progress=progress,
-                on_progress=update,
+        def update() -> None:
+            crawl = progress.crawl
+            rate = (
+                f" · {progress.segments} segments ({progress.segments_per_second:.1f}/s)"
+                if progress.segments
+                else ""
             )
-    except ArchiveLocked as exc:
-        click.echo(f"Error: {exc}", err=True)
-        raise SystemExit(EXIT_LOCKED) from None
-    finally:
-        database.dispose()
+            bar.update(
+                task,
+                total=progress.total or None,
+                completed=progress.done + progress.failed,
+                description=(
+                    f"{progress.stage} · {crawl.threads} threads · {crawl.comments} comments"
+                    + rate
+                    + (f" · {progress.failed} failed" if progress.failed else "")
+                ),
+            )
+
+        yield update, (lambda _: None)
 
 
 def report(outcomes: list[DayOutcome], days: Sequence[date]) -> None:
@@ -252,42 +301,18 @@ def backfill(
         days = day_range(first.date(), last.date())
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--to") from exc
-    options = DayOptions(top=top, source=source, api_url=api_url, batch_days=batch_days)
-    wanted = final_stage(stage_params["translate"], out_dir)
-    database = open_database(db_url)
-    with database.sessions() as session:
-        finished = {
-            d.day
-            for d in day_statuses(session, days[0], days[-1])
-            if d.status == "done" and STAGES.index(d.stage or "listed") >= STAGES.index(wanted)
-        }
-    database.dispose()
-    todo = [d for d in days if d not in finished]
-    if finished:
-        click.echo(
-            f"{len(finished)} of {len(days)} day(s) already done; {len(todo)} to go", err=True
-        )
-    if out_dir is not None:
-        ensure_site(out_dir)
-    outcomes = run_days_with_display(
-        todo,
+    run_days_with_display(
+        days,
         db_url=db_url,
-        options=options,
+        options=DayOptions(top=top, source=source, api_url=api_url, batch_days=batch_days),
         stage_params=stage_params,
         out_dir=out_dir,
         delay=delay,
         base_url=base_url,
         purpose=f"backfill {days[0]}..{days[-1]}",
         api_concurrency=jobs,
-    ) if todo else []  # fmt: skip
-    report(outcomes, todo)
-
-
-def final_stage(translate: bool, out_dir: Path | None) -> str:
-    """The last stage a run asks for: a day recorded at it (or later) needs nothing more."""
-    if out_dir is not None:
-        return "exported"
-    return "translated" if translate else "crawled"
+        resume=True,
+    )
 
 
 def ensure_site(out_dir: Path) -> None:
@@ -344,8 +369,7 @@ def run_day(
     run holds the archive.
     """
     target = day.date() if day else default_day(lag_days)
-    ensure_site(out_dir)
-    outcomes = run_days_with_display(
+    run_days_with_display(
         [target],
         db_url=db_url,
         options=DayOptions(top=top, source=source, api_url=api_url),
@@ -355,7 +379,6 @@ def run_day(
         base_url=base_url,
         purpose=f"run {target}",
     )
-    report(outcomes, [target])
     click.echo(f"site: {out_dir} (build it with `hugo --source {out_dir}`)")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from matome_crawl.cli.crawl_commands import top_option
-from matome_crawl.cli.day_commands import ensure_site, report, run_days_with_display
+from matome_crawl.cli.day_commands import ensure_site, run_days_with_display
 from matome_crawl.cli.translate_commands import engine_options
 from matome_crawl.daily import DayOptions
 
@@ -63,7 +63,7 @@ def demo(work_dir: Path, fresh: bool, top: int, **engine: Any) -> None:
     ensure_site(site)
     with DemoServer(demo_world()) as server:
         click.echo(f"demo Hacker News on {server.url} (day {DEMO_DAY})", err=True)
-        outcomes = run_days_with_display(
+        run_days_with_display(
             [DEMO_DAY],
             db_url=f"sqlite:///{db_path}",
             options=DayOptions(top=top),
@@ -73,7 +73,6 @@ def demo(work_dir: Path, fresh: bool, top: int, **engine: Any) -> None:
             base_url=server.url,
             purpose="demo",
         )
-    report(outcomes, [DEMO_DAY])
 
     posts = sorted((site / "content" / "posts").rglob("index.md"))
     hugo = find_hugo()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +26,14 @@ from types import TracebackType
 
 import click
 
-from matome_crawl.demo.render import RATE_LIMIT_BODY, TEXT_TYPE, Response, Site, SiteOptions
+from matome_crawl.demo.render import (
+    RATE_LIMIT_BODY,
+    ROBOTS_TXT,
+    TEXT_TYPE,
+    Response,
+    Site,
+    SiteOptions,
+)
 from matome_crawl.demo.synthetic import DEFAULT_COMMENTS_PER_PAGE, DEMO_DAY, World, demo_world
 
 logger = logging.getLogger(__name__)
@@ -77,14 +85,22 @@ def _prefix(value: str) -> str:
     return "/" + value.strip("/")
 
 
+MIRROR_ROBOTS_TXT = "".join(
+    line for line in ROBOTS_TXT.splitlines(keepends=True) if not line.startswith("Crawl-delay")
+)
+
+
 class DemoServer:
     """The site at ``url`` and the Firebase API at ``api_url``, served from one port.
 
     ``world`` defaults to :func:`~matome_crawl.demo.synthetic.demo_world` (the built-in
     day, other days made on request). ``site_prefix`` (default: the root) and
     ``api_prefix`` (default ``/v0``, like ``hacker-news.firebaseio.com/v0``) place the
-    two sides. ``robots_txt`` replaces HN's robots.txt. ``hits`` counts the request
-    targets received (faulty answers included).
+    two sides. ``robots_txt`` is what /robots.txt answers: by default HN's rules
+    without its ``Crawl-delay`` (a mirror on this machine asks for none, and the
+    crawler obeys a robots.txt delay larger than its own); ``None`` serves HN's
+    robots.txt as it is. ``hits`` counts the request targets received (faulty
+    answers included).
     """
 
     def __init__(
@@ -97,7 +113,7 @@ class DemoServer:
         site_prefix: str = "",
         api_prefix: str = "/v0",
         faults: list[Fault] | tuple[Fault, ...] = (),
-        robots_txt: str | None = None,
+        robots_txt: str | None = MIRROR_ROBOTS_TXT,
     ) -> None:
         self.world = world if world is not None else demo_world()
         self.site = Site(self.world, options)
@@ -108,6 +124,7 @@ class DemoServer:
         self.faults = list(faults)
         self.robots_txt = robots_txt
         self.hits: Counter[str] = Counter()
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), target) per request
         self._lock = threading.Lock()
         self._host, self._port = host, port
         self._server: _HTTPServer | None = None
@@ -202,6 +219,7 @@ class DemoServer:
         side, rest = self._split(target)
         with self._lock:
             self.hits[target] += 1
+            self.arrivals.append((time.monotonic(), target))
             fault = next(
                 (
                     f

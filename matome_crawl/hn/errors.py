@@ -26,7 +26,20 @@ class TruncatedPage(HNPageError):
     retryable = True
 
 
-class UnrecognisedLayout(HNPageError):
+class HNLayoutError(HNPageError):
+    """The page does not look like HN's layout: refuse it rather than store a partial result.
+
+    Not retryable: the same markup parses the same way. The crawl stores nothing
+    for that page's thread or listing and fails its day, so that a run after
+    the parser is fixed crawls it again.
+    """
+
+    def __init__(self, url: str, missing: str) -> None:
+        super().__init__(url, f"the page does not look like HN's layout: {missing}")
+        self.missing = missing
+
+
+class UnrecognisedLayout(HNLayoutError):
     """Not the modern HN markup (e.g. the 2011–2015 pages): refuse rather than guess."""
 
 

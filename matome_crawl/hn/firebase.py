@@ -10,6 +10,7 @@ leaves them out.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from urllib.parse import urlparse
 
 from lxml import etree
 
-from matome_crawl.hn.errors import HNPageError, TruncatedPage
+from matome_crawl.hn.errors import HNLayoutError, HNPageError, TruncatedPage
 from matome_crawl.hn.model import CommentRecord, PollOption, StoryRecord, Thread
 from matome_crawl.hn.page import inner_html
 from matome_crawl.hn.story import story_type
@@ -56,13 +57,20 @@ def parse_item(url: str, body: str | bytes) -> ApiItem | None:
         return None
     if not isinstance(data, dict) or "id" not in data:
         raise HNPageError(url, "API answer is not an item")
+    if not _is_id(data["id"]):
+        raise HNLayoutError(url, f"API item id {data['id']!r} is not a number")
+    for name in ("time", "parent"):
+        if data.get(name) is not None and not _is_id(data[name]):
+            raise HNLayoutError(
+                url, f"API item {data['id']}: {name} {data[name]!r} is not a number"
+            )
     return ApiItem(
-        id=int(data["id"]),
+        id=data["id"],
         type=str(data.get("type", "")),
         by=data.get("by"),
         time=data.get("time"),
         text=data.get("text") or None,
-        kids=tuple(data.get("kids", ())),
+        kids=_id_list(url, data, "kids"),
         parent=data.get("parent"),
         dead=bool(data.get("dead", False)),
         deleted=bool(data.get("deleted", False)),
@@ -70,8 +78,20 @@ def parse_item(url: str, body: str | bytes) -> ApiItem | None:
         url=data.get("url") or None,
         score=data.get("score"),
         descendants=data.get("descendants"),
-        parts=tuple(data.get("parts", ())),
+        parts=_id_list(url, data, "parts"),
     )
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _id_list(url: str, data: dict[str, Any], name: str) -> tuple[int, ...]:
+    """``kids``/``parts``: a list of item ids; anything else would drop a subtree unseen."""
+    value = data.get(name, [])
+    if not isinstance(value, list) or not all(_is_id(v) for v in value):
+        raise HNLayoutError(url, f"API item {data['id']}: {name} is not a list of item ids")
+    return tuple(value)
 
 
 def _when(epoch: int | None) -> datetime | None:
@@ -113,33 +133,61 @@ def story_from_item(item: ApiItem) -> StoryRecord:
     )
 
 
-def build_thread(story_id: int, items: dict[int, ApiItem]) -> Thread:
-    """The whole thread from every fetched item (story, comments and poll options)."""
+def build_thread(story_id: int, items: dict[int, ApiItem], *, url: str | None = None) -> Thread:
+    """The whole thread from every fetched item (story, comments and poll options).
+
+    The walk is iterative, so a thread of any depth is kept whole. ``kids``
+    that lead back to an ancestor (a reply cycle, which the API should never
+    send) raise :class:`HNLayoutError` naming the item; a comment listed under
+    two parents (moved between fetches) is kept once, where it is first reached.
+    ``url`` names the thread in errors (default ``item <story_id>``).
+    """
     story_item = items.get(story_id)
     if story_item is None:
         raise KeyError(f"story {story_id} was not fetched")
+    where = url or f"item {story_id}"
     comments: list[CommentRecord] = []
-
-    def walk(item: ApiItem, depth: int) -> int:
-        """Append ``item``'s shown subtree in display order; returns its size."""
-        shown_kids = [items[k] for k in item.kids if k in items]
-        if item.deleted and not shown_kids:
-            return 0  # the site shows no placeholder for a childless deleted comment
-        index = len(comments)
-        comments.append(_comment(item, depth, index))
-        below = sum(walk(kid, depth + 1) for kid in shown_kids)
-        comments[index] = replace(comments[index], descendants=below)
-        return below + 1
-
-    for kid in story_item.kids:
-        if kid in items:
-            walk(items[kid], 0)
+    reached = {story_id}
+    ancestors = {story_id}
+    # One frame per open ancestor: its id, its index in comments (-1: the story), kids to walk.
+    frames: list[tuple[int, int, Iterator[ApiItem]]] = [
+        (story_id, -1, iter(_fetched_kids(story_item, items)))
+    ]
+    while frames:
+        parent_id, index, kids = frames[-1]
+        kid = next(kids, None)
+        if kid is None:
+            frames.pop()
+            ancestors.discard(parent_id)
+            if index >= 0:
+                below = len(comments) - index - 1
+                comments[index] = replace(comments[index], descendants=below)
+            continue
+        if kid.id in ancestors:
+            raise HNLayoutError(
+                where,
+                f"API reply cycle: item {parent_id} lists item {kid.id}, one of its own"
+                " ancestors, as a reply",
+            )
+        if kid.id in reached:
+            continue
+        reached.add(kid.id)
+        grandkids = _fetched_kids(kid, items)
+        if kid.deleted and not grandkids:
+            continue  # the site shows no placeholder for a childless deleted comment
+        comments.append(_comment(kid, depth=len(frames) - 1, position=len(comments)))
+        frames.append((kid.id, len(comments) - 1, iter(grandkids)))
+        ancestors.add(kid.id)
     options = [
         PollOption(id=p, text=html_to_text(_fragment(items[p].text or "")), score=items[p].score)
         for p in story_item.parts
         if p in items
     ]
     return Thread(story=story_from_item(story_item), comments=comments, poll_options=options)
+
+
+def _fetched_kids(item: ApiItem, items: dict[int, ApiItem]) -> list[ApiItem]:
+    return [items[k] for k in item.kids if k in items]
 
 
 def _comment(item: ApiItem, depth: int, position: int) -> CommentRecord:

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from matome_crawl.hn.errors import NotAnItem, RateLimited, TruncatedPage
+from matome_crawl.hn.errors import HNLayoutError, NotAnItem, RateLimited, TruncatedPage
 
 RATE_LIMIT_MARKER = b"Sorry, we're not able to serve your requests this quickly"
+# HN's rate-limit page is that one sentence, a few bytes; any HN page (tables) is longer.
+RATE_LIMIT_MAX_BYTES = 8192
 # The footer links are the last thing HN renders; a body without them was cut short.
 FOOTER_MARKER = b'class="yclinks"'
 FOOTER_MARKER_SINGLE = b"class='yclinks'"
@@ -29,8 +31,18 @@ def as_bytes(body: str | bytes) -> bytes:
 
 
 def is_rate_limit_page(body: str | bytes) -> bool:
-    """HN's soft rate limit answers HTTP 200 with a "Sorry…" text instead of the page."""
-    return RATE_LIMIT_MARKER in as_bytes(body)
+    """HN's soft rate limit answers HTTP 200 with a "Sorry…" text instead of the page.
+
+    Only a body that *is* that page counts: short, with the sentence and none of
+    HN's page structure. A thread whose comment quotes the sentence is a page.
+    """
+    data = as_bytes(body)
+    return (
+        len(data) <= RATE_LIMIT_MAX_BYTES
+        and RATE_LIMIT_MARKER in data
+        and b"<table" not in data.lower()
+        and not is_complete_page(data)
+    )
 
 
 def is_complete_page(body: str | bytes) -> bool:
@@ -62,6 +74,28 @@ def parse_age(title: str | None) -> datetime | None:
         return datetime.fromtimestamp(int(parts[1]), tz=UTC)
     value = datetime.fromisoformat(parts[0].rstrip("Z"))
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def read_age(url: str, what: str, age: Element | None) -> datetime:
+    """A row's ``span.age[title]``, which HN always shows: missing or unreadable is refused."""
+    if age is None:
+        raise HNLayoutError(url, f"{what} has no age (span.age)")
+    title = age.get("title")
+    try:
+        value = parse_age(title)
+    except (ValueError, OverflowError, OSError):
+        value = None
+    if value is None:
+        raise HNLayoutError(url, f"{what}: unreadable age {title!r} (span.age[title])")
+    return value
+
+
+def row_id(url: str, row: Element, what: str) -> int:
+    """The item id of a ``tr.athing`` row (its ``id`` attribute)."""
+    value = (row.get("id") or "").strip()
+    if not value.isdigit():
+        raise HNLayoutError(url, f"a {what} row without a numeric id (id={row.get('id')!r})")
+    return int(value)
 
 
 def first_int(text: str | None) -> int | None:

@@ -12,6 +12,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from matome_crawl.addons import API_SLOT
+from matome_crawl.dupefilter import JOB_META
 from matome_crawl.hn.errors import HNPageError
 from matome_crawl.hn.firebase import STORY_KINDS, ApiItem, build_thread, parse_item
 from matome_crawl.items import ThreadItem
@@ -37,8 +38,8 @@ class ApiSpider(FrontSpider):
 
     name = "api"
 
-    def __init__(self, *args: Any, api_url: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def configure(self, api_url: str | None = None, **arguments: Any) -> None:
+        super().configure(**arguments)
         self.api_url_arg = api_url
 
     @property
@@ -46,8 +47,8 @@ class ApiSpider(FrontSpider):
         return (self.api_url_arg or self.settings.get("HN_API_URL")).rstrip("/")
 
     @property
-    def arguments(self) -> dict[str, Any]:
-        return {**super().arguments, "api_url": self.api_url}
+    def job_arguments(self) -> dict[str, Any]:
+        return {**super().job_arguments, "api_url": self.api_url}
 
     def thread_request(self, story_id: int) -> scrapy.Request:
         fetch = ThreadFetch(story_id)
@@ -60,7 +61,12 @@ class ApiSpider(FrontSpider):
             callback=self.parse_item,
             errback=self.on_item_error,
             cb_kwargs={"fetch": fetch},
-            meta={"download_slot": API_SLOT, "story_id": fetch.story_id, "item_id": item_id},
+            meta={
+                "download_slot": API_SLOT,
+                JOB_META: self.job_number,
+                "story_id": fetch.story_id,
+                "item_id": item_id,
+            },
         )
 
     def parse_item(self, response: Response, fetch: ThreadFetch) -> Iterator[Any]:
@@ -99,6 +105,14 @@ class ApiSpider(FrontSpider):
             yield ThreadItem(
                 thread=build_thread(fetch.story_id, fetch.items), crawled_at=datetime.now(UTC)
             )
+
+    def request_dropped(self, request: scrapy.Request) -> None:
+        fetch: ThreadFetch | None = request.cb_kwargs.get("fetch")
+        if fetch is None:
+            super().request_dropped(request)
+        elif not fetch.failed:  # an item asked for twice: the API's replies make a cycle
+            fetch.failed = True
+            self._give_up(request.meta, f"{request.url}: item listed twice in the thread (a cycle)")
 
     def on_item_error(self, failure: Failure) -> None:
         fetch: ThreadFetch = failure.request.cb_kwargs["fetch"]  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from scrapy.http import Response
 from matome_crawl.hn.errors import HNPageError
 from matome_crawl.hn.listing import parse_listing
 from matome_crawl.hn.model import ListingEntry
+from matome_crawl.hn.rules import top_threads
 from matome_crawl.items import ListingItem
 from matome_crawl.spiders.base import HNSpider, parse_positive_int
 from matome_crawl.spiders.thread import parse_ids
@@ -24,13 +25,6 @@ def parse_day(value: str | date) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"day must be YYYY-MM-DD, got {value!r}") from None
-
-
-def top_threads(entries: list[ListingEntry], top: int) -> list[int]:
-    """The ``top`` stories by points, skipping dead stories and jobs (which have no thread)."""
-    candidates = [e for e in entries if not e.story.dead and e.story.type != "job"]
-    candidates.sort(key=lambda e: (-(e.story.score or 0), e.rank))
-    return [e.story.id for e in candidates[:top]]
 
 
 def parse_days(value: str | date | list[date] | None) -> list[date]:
@@ -54,17 +48,16 @@ class FrontSpider(HNSpider):
 
     name = "front"
 
-    def __init__(
+    def configure(
         self,
-        *args: Any,
         day: str | date | None = None,
         days: str | list[date] | None = None,
         ids: str | list[int] = "",
         pages: int | str = 1,
         top: int | str = 10,
-        **kwargs: Any,
+        **arguments: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
+        super().configure(**arguments)
         self.days = list(dict.fromkeys(parse_days(day) + parse_days(days)))
         self.ids = parse_ids(ids) if ids else []
         self.pages = parse_positive_int("pages", pages)
@@ -74,18 +67,17 @@ class FrontSpider(HNSpider):
         self.scheduled: set[int] = set()
 
     @property
-    def arguments(self) -> dict[str, Any]:
+    def job_arguments(self) -> dict[str, Any]:
         listing = {"days": [d.isoformat() for d in self.days]} if self.days else {"live": True}
         extra = {"ids": self.ids} if self.ids else {}
-        return {**super().arguments, **listing, **extra, "pages": self.pages, "top": self.top}
+        return {**listing, **extra, "pages": self.pages, "top": self.top}
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    def job_requests(self) -> Iterator[scrapy.Request]:
         for day in self.days:
             yield self._listing_request(f"{self.base_url}/front?day={day}", day)
         if not self.days and not self.ids:
             yield self._listing_request(f"{self.base_url}/news", None)
-        for request in self._threads(self.ids):
-            yield request
+        yield from self._threads(self.ids)
 
     def _listing_request(self, url: str, day: date | None) -> scrapy.Request:
         meta = {"listing_day": day.isoformat() if day else "live"}
@@ -103,6 +95,12 @@ class FrontSpider(HNSpider):
     def parse_listing(
         self, response: Response, seen: list[ListingEntry], day: date | None
     ) -> Iterator[scrapy.Request | ListingItem]:
+        elsewhere = self.redirected_elsewhere(response)
+        if elsewhere is not None:
+            # /front?day=D answered by a redirect to /news is not day D's front page.
+            error = HNPageError(response.request.url, f"redirected to {elsewhere}")
+            yield from self._page_failed(response, error)
+            return
         try:
             page = parse_listing(response.url, response.body)
         except HNPageError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Any
 
 import scrapy
@@ -30,14 +30,14 @@ class ThreadSpider(HNSpider):
 
     name = "thread"
 
-    def __init__(self, *args: Any, ids: str | list[int] = "", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def configure(self, ids: str | list[int] = "", **arguments: Any) -> None:
+        super().configure(**arguments)
         self.ids = parse_ids(ids)
 
     @property
-    def arguments(self) -> dict[str, Any]:
-        return {**super().arguments, "ids": self.ids}
+    def job_arguments(self) -> dict[str, Any]:
+        return {"ids": self.ids}
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    def job_requests(self) -> Iterator[scrapy.Request]:
         for story_id in self.ids:
             yield self.thread_request(story_id)

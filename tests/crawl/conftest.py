@@ -1,14 +1,19 @@
-"""Run the real CLI in a subprocess against the loopback fixture server.
+"""Run the real CLI against the loopback fixture server.
 
-Twisted's reactor cannot restart inside one process, so each crawl is its own
-``python -m matome_crawl`` process, exactly as a user (or cron) runs it.
+Commands run in-process (click's CliRunner): the crawler runs on a reactor
+thread that lives as long as the test process, so one process can run any
+number of commands. :func:`run_matome_process` starts ``python -m matome_crawl``
+as a user (or cron) does, for the few tests that need a real process (signals,
+kills, the console entry point).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +37,34 @@ def site() -> Iterator[Site]:
         yield Site(url, routes)
 
 
-def run_matome(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
+@dataclass
+class Outcome:
+    """What a command did: the fields of a CompletedProcess the tests read."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_matome(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Outcome:
+    """``matome ARGS`` in this process; an unexpected exception shows as a traceback on stderr."""
+    from click.testing import CliRunner
+
+    from matome_crawl.cli import cli
+
+    with contextlib.chdir(cwd or REPO_ROOT):
+        result = CliRunner().invoke(cli, list(args), env=env, prog_name="matome")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "Traceback (most recent call last):\n" + "".join(
+            traceback.format_exception(result.exception)
+        )
+    return Outcome(result.exit_code, result.stdout, stderr)
+
+
+def run_matome_process(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``matome ARGS`` in a fresh process; returns the CompletedProcess (text)."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})}
     return subprocess.run(

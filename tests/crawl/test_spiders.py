@@ -16,6 +16,8 @@ from tests.hnserver import Answer
 HTML = HN_FIXTURES / "html"
 ITEM = HTML / "item"
 ROBOTS = HN_FIXTURES / "robots" / "news.ycombinator.com_robots_2026.txt"
+# HN's rules as a mirror on this machine serves them: no 30 s Crawl-delay (which wins over --delay).
+ROBOTS_NO_DELAY = ROBOTS.read_bytes().replace(b"Crawl-delay: 30\n", b"")
 SORRY = b"Sorry, we're not able to serve your requests this quickly."
 
 
@@ -29,7 +31,7 @@ def query(db_path, sql, *params):
 
 
 def test_front_day_lists_and_crawls_top_threads(site, db_path):
-    site.routes.add("/robots.txt", ROBOTS)
+    site.routes.add("/robots.txt", ROBOTS_NO_DELAY)
     site.routes.add("/front?day=2026-04-04", HTML / "front" / "front_2026-04-04.html")
     # The three stories with the most points, served from three real fixture threads.
     site.routes.add("/item?id=47633396", re_id(ITEM / "item_48350598.html", 48350598, 47633396))

@@ -54,6 +54,11 @@ def test_prefixes_place_the_site_and_the_api(world):
         assert get(server.api_url + "/maxitem.json")[2] == str(world.max_item()).encode()
         assert get(server.origin + "/front?day=2026-03-14")[0] == 404  # outside both prefixes
         # robots.txt belongs at the host's root whatever the prefix.
+        # A mirror on this machine serves HN's rules without HN's Crawl-delay.
+        robots = get(server.origin + "/robots.txt")[2]
+        assert robots.startswith(b"User-Agent: *\nDisallow: /collapse?")
+        assert b"Crawl-delay" not in robots
+    with DemoServer(world, robots_txt=None) as server:
         assert get(server.origin + "/robots.txt")[2].startswith(b"User-Agent: *\nCrawl-delay: 30")
     with pytest.raises(ValueError, match="different prefixes"):
         DemoServer(world, site_prefix="/v0")

@@ -131,7 +131,7 @@ OLD = sorted(p.name for p in FRONT.glob("*20[01][0-9]-*.html")) + sorted(
 
 @pytest.mark.parametrize("name", sorted(set(OLD)))
 def test_pre_2016_list_pages_are_refused(name):
-    with pytest.raises(UnrecognisedLayout, match="unrecognised page layout"):
+    with pytest.raises(UnrecognisedLayout, match=r"does not look like HN.s layout"):
         parse_listing(BASE + "/news", (FRONT / name).read_bytes())
 
 

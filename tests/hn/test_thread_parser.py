@@ -222,7 +222,7 @@ OLD_PAGES = sorted(p.name for p in ITEMS.glob("*_201[1-5]*.html"))
 
 @pytest.mark.parametrize("name", OLD_PAGES)
 def test_pre_2016_layout_is_refused(name):
-    with pytest.raises(UnrecognisedLayout, match="unrecognised page layout"):
+    with pytest.raises(UnrecognisedLayout, match=r"does not look like HN.s layout"):
         parse(name)
 
 
