@@ -25,6 +25,7 @@ class ThreadFetch:
 
     story_id: int
     items: dict[int, ApiItem] = field(default_factory=dict)
+    requested: set[int] = field(default_factory=set)  # each item once: build_thread judges repeats
     pending: int = 0
     failed: bool = False
 
@@ -56,6 +57,7 @@ class ApiSpider(FrontSpider):
 
     def _item_request(self, item_id: int, fetch: ThreadFetch) -> scrapy.Request:
         fetch.pending += 1
+        fetch.requested.add(item_id)
         return scrapy.Request(
             f"{self.api_url}/item/{item_id}.json",
             callback=self.parse_item,
@@ -98,13 +100,18 @@ class ApiSpider(FrontSpider):
                 return
             fetch.items[item.id] = item
             for child in (*item.kids, *item.parts):
-                yield self._item_request(child, fetch)
+                if child not in fetch.requested:
+                    yield self._item_request(child, fetch)
         if fetch.pending == 0:
+            try:
+                thread = build_thread(fetch.story_id, fetch.items, url=response.url)
+            except HNPageError as exc:  # a reply cycle, say: nothing of the thread is stored
+                fetch.failed = True
+                self._give_up(response.meta, str(exc))
+                return
             self.crawler.stats.inc_value("matome/threads_complete")
             self.crawler.stats.inc_value("matome/api_items", len(fetch.items))
-            yield ThreadItem(
-                thread=build_thread(fetch.story_id, fetch.items), crawled_at=datetime.now(UTC)
-            )
+            yield ThreadItem(thread=thread, crawled_at=datetime.now(UTC))
 
     def request_dropped(self, request: scrapy.Request) -> None:
         fetch: ThreadFetch | None = request.cb_kwargs.get("fetch")

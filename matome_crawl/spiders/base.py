@@ -19,9 +19,9 @@ from twisted.python.failure import Failure
 
 from matome_crawl.addons import HN_SLOT
 from matome_crawl.dupefilter import JOB_META
-from matome_crawl.hn.errors import HNPageError
+from matome_crawl.hn.errors import HNLayoutError, HNPageError
 from matome_crawl.hn.model import ThreadPage
-from matome_crawl.hn.thread import join_pages, parse_thread_page
+from matome_crawl.hn.thread import join_pages, next_page_url, parse_thread_page
 from matome_crawl.items import ThreadItem
 from matome_crawl.signals import crawl_failed
 
@@ -198,9 +198,14 @@ class HNSpider(scrapy.Spider):
             yield self.thread_request(page.story_id)
             return
         pages = [*pages, page]
-        if page.next_url:
+        try:
+            next_url = next_page_url(pages)  # refuses "More" links that loop
+        except HNPageError as exc:
+            yield from self._page_failed(response, exc)
+            return
+        if next_url:
             yield self.hn_request(
-                page.next_url,
+                next_url,
                 self.parse_thread_page,
                 cb_kwargs={"pages": pages},
                 meta={"story_id": page.story_id},
@@ -218,6 +223,8 @@ class HNSpider(scrapy.Spider):
     def _page_failed(self, response: Response, exc: HNPageError) -> Iterator[scrapy.Request]:
         kind = type(exc).__name__
         self.crawler.stats.inc_value(f"matome/page_error/{kind}")
+        if isinstance(exc, HNLayoutError):
+            self.crawler.stats.inc_value("matome/layout_errors")
         if exc.retryable:
             retry = get_retry_request(response.request, spider=self, reason=kind)
             if retry is not None:

@@ -82,7 +82,7 @@ def test_a_more_link_that_loops_fails_the_thread(site, db_path):
 
 
 def test_the_rate_limit_sentence_inside_a_comment_is_just_text(site, db_path):
-    page = mutated(THREAD, b"</div></div></td></tr>", f" {SORRY}</div></div></td></tr>".encode())
+    page = mutated(THREAD, b"for the used price.", f"for the used price. {SORRY}".encode())
     site.routes.add("/item?id=48350598", page)
     result = crawl_thread(site, db_path)
     assert result.returncode == 0, result.stderr
