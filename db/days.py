@@ -9,11 +9,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Comment, Day, FrontPage, Story
+from db.models import Comment, CrawlRun, Day, FrontPage, Story
 from db.store import dialect_insert
 from matome_crawl.hn.model import ListingEntry, StoryRecord
 
 STAGES = ("listed", "crawled", "translated", "exported")
+# What `matome status` shows for a row left `running` by a run that no longer holds the archive.
+INTERRUPTED = "interrupted"
 
 
 def listed_entries(session: Session, day: date) -> list[ListingEntry]:
@@ -87,3 +89,13 @@ def day_statuses(
     if last:
         query = query.where(Day.day <= last)
     return list(session.scalars(query))
+
+
+def shown_status(status: str, run_alive: bool) -> str:
+    """A ``running`` day whose run is gone (killed, crashed, host rebooted) is ``interrupted``."""
+    return INTERRUPTED if status == "running" and not run_alive else status
+
+
+def running_crawl_runs(session: Session) -> int:
+    """Crawl runs still marked ``running``; with no run holding the archive, all were cut short."""
+    return session.scalar(select(func.count()).where(CrawlRun.status == "running")) or 0

@@ -3,7 +3,10 @@
 English text uses the ``unicode61`` tokenizer (words, diacritics folded);
 Japanese has no spaces between words, so its columns use the ``trigram``
 tokenizer (any 3+ character substring). Each index is an external-content
-table linked to its content table, which Datasette detects.
+table declared as sqlite-utils' ``enable_fts`` declares one (``content=[table]``),
+the form sqlite-utils and Datasette detect. This module describes the indexes as
+the newest migration leaves them (a test compares the two); migrations keep
+their own copy of the DDL.
 """
 
 from __future__ import annotations
@@ -18,11 +21,17 @@ class FtsIndex:
     column: str
     tokenize: str
 
+    def declaration(self) -> str:
+        return (
+            f"CREATE VIRTUAL TABLE [{self.name}] USING FTS5 (\n    [{self.column}],\n"
+            f"    tokenize='{self.tokenize}',\n    content=[{self.table}],\n"
+            "    content_rowid=[id]\n)"
+        )
+
     def create_sql(self) -> list[str]:
         t, c, n = self.table, self.column, self.name
         return [
-            f"CREATE VIRTUAL TABLE {n} USING fts5({c}, content='{t}', content_rowid='id', "
-            f"tokenize='{self.tokenize}')",
+            self.declaration(),
             f"INSERT INTO {n}(rowid, {c}) SELECT id, {c} FROM {t} WHERE {c} IS NOT NULL",
             f"CREATE TRIGGER {n}_ai AFTER INSERT ON {t} WHEN new.{c} IS NOT NULL BEGIN "
             f"INSERT INTO {n}(rowid, {c}) VALUES (new.id, new.{c}); END",

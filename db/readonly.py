@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from db.engine import SQLITE_BUSY_TIMEOUT_MS, resolve_db_url
+from db.engine import open_sqlite_readonly, resolve_db_url
 
 
 class QueryError(Exception):
@@ -45,8 +45,7 @@ def _sqlite(database: str, sql: str, params: Sequence[Any], time_limit: float) -
     path = Path(database)
     if not path.exists():
         raise QueryError(f"no database at {path}: crawl something first or pass --db")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    conn = open_sqlite_readonly(path)  # mode=ro; immutable on read-only storage
     deadline = time.monotonic() + time_limit
     # Called every N virtual machine steps; a non-zero answer interrupts the query.
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)

@@ -1,9 +1,32 @@
+"""Schema migrations: no drift from models, all-or-nothing under kill -9, serialised first use."""
+
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from db.engine import current_revision
+from db.engine import (
+    MIGRATIONS_DIR,
+    connect,
+    current_revision,
+    head_revision,
+    make_engine,
+    upgrade,
+)
 from db.fts import include_object
 from db.models import Base
+
+FORK = multiprocessing.get_context("fork")
 
 
 def test_migrations_match_models(database):
@@ -15,8 +38,6 @@ def test_migrations_match_models(database):
 
 
 def test_upgrade_is_idempotent(database):
-    from db.engine import upgrade
-
     head = current_revision(database.engine)
     assert upgrade(database.engine) == head
     assert current_revision(database.engine) == head
@@ -27,3 +48,197 @@ def test_sqlite_pragmas(database):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_migrations_import_no_application_code():
+    """A migration must do the same thing forever: it may not import db/ or matome_crawl/."""
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] not in {"db", "matome_crawl", "pipelines"}, (
+                    f"{path.name} imports {name}"
+                )
+
+
+# ---------------------------------------------------------------- kill -9
+
+
+STORIES = 40
+COMMENTS_PER_STORY = 100  # 4,000 comments
+
+
+def build_archive_at_0001(path: Path) -> None:
+    """An archive as revision 0001 left it, holding thousands of comments."""
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine, "0001")
+    engine.dispose()
+    now = "2026-06-01T12:00:00Z"
+    rng = random.Random(9)
+    words = ["keyboard", "laptop", "screen", "battery", "hinge", "price", "linux", "driver"]
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executemany(
+            "INSERT INTO stories (id, type, title, dead, first_seen_at)"
+            " VALUES (?, 'story', ?, 0, ?)",
+            [(s, f"Story {s} about {words[s % len(words)]}", now) for s in range(1, STORIES + 1)],
+        )
+        conn.executemany(
+            "INSERT INTO comments (id, story_id, parent_id, depth, position, author, text,"
+            " dead, flagged, deleted, content_hash, first_seen_at, last_seen_at)"
+            " VALUES (?, ?, ?, 0, ?, ?, ?, 0, 0, 0, 'h', ?, ?)",
+            [
+                (
+                    1000 + s * COMMENTS_PER_STORY + i,
+                    s,
+                    s,
+                    i,
+                    f"user{i % 50}",
+                    " ".join(rng.choice(words) for _ in range(40))
+                    + (" zeppelin" if i == 7 else ""),
+                    now,
+                    now,
+                )
+                for s in range(1, STORIES + 1)
+                for i in range(COMMENTS_PER_STORY)
+            ],
+        )
+    conn.close()
+
+
+def assert_intact(path: Path) -> None:
+    """The archive opens, upgrades to the head, and holds every comment, searchable."""
+    database = connect(f"sqlite:///{path}")
+    try:
+        assert current_revision(database.engine) == head_revision()
+        with database.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            count = conn.exec_driver_sql("SELECT count(*) FROM comments").scalar()
+            assert count == STORIES * COMMENTS_PER_STORY
+            hits = conn.exec_driver_sql(
+                "SELECT count(*) FROM comments_fts WHERE comments_fts MATCH 'zeppelin'"
+            ).scalar()
+            assert hits == STORIES
+    finally:
+        database.dispose()
+
+
+def _child(target, url: str, ready) -> None:  # type: ignore[no-untyped-def]
+    try:
+        ready.set()
+        target(url)
+    finally:
+        os._exit(0)
+
+
+def _upgrade(url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+
+
+def _create(url: str) -> None:
+    connect(url).dispose()
+
+
+def run_and_kill(target, url: str, delay: float | None) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+    """Run ``target(url)`` in a child; SIGKILL it ``delay`` s after it starts.
+
+    Returns its exit code and how long it ran.
+    """
+    ready = FORK.Event()
+    child = FORK.Process(target=_child, args=(target, url, ready))
+    child.start()
+    assert ready.wait(10)
+    started = time.monotonic()
+    if delay is not None:
+        time.sleep(delay)
+        os.kill(child.pid, signal.SIGKILL)
+    child.join(60)
+    return child.exitcode, time.monotonic() - started
+
+
+def kill_points(duration: float, kills: int) -> list[float]:
+    """Delays spread over the whole run: one random point in each of ``kills`` equal slices."""
+    rng = random.Random()
+    return [duration * (i + rng.random()) / kills for i in range(kills)]
+
+
+def test_kill_9_during_upgrade_never_bricks_the_archive(tmp_path):
+    template = tmp_path / "at-0001.sqlite3"
+    build_archive_at_0001(template)
+    timed = tmp_path / "timed.sqlite3"
+    shutil.copy(template, timed)
+    code, duration = run_and_kill(_upgrade, f"sqlite:///{timed}", None)
+    assert code == 0
+    assert_intact(timed)
+
+    outcomes = []
+    for n, delay in enumerate(kill_points(duration, 12)):
+        archive = tmp_path / f"killed-{n}.sqlite3"
+        shutil.copy(template, archive)
+        code, _ = run_and_kill(_upgrade, f"sqlite:///{archive}", delay)
+        probe = make_engine(f"sqlite:///{archive}")
+        left_at = current_revision(probe)
+        probe.dispose()
+        # All or nothing: killed mid-way, the archive is still exactly at 0001.
+        assert left_at in {"0001", head_revision()}
+        outcomes.append((round(delay, 3), code, left_at))
+        assert_intact(archive)
+    killed = [o for o in outcomes if o[1] == -signal.SIGKILL]
+    assert len(killed) >= 8, outcomes
+    assert any(o[2] == "0001" for o in killed), outcomes
+
+
+def test_kill_9_during_first_creation(tmp_path):
+    timed = tmp_path / "timed.sqlite3"
+    code, duration = run_and_kill(_create, f"sqlite:///{timed}", None)
+    assert code == 0
+    outcomes = []
+    for n, delay in enumerate(kill_points(duration, 10)):
+        archive = tmp_path / f"new-{n}.sqlite3"
+        code, _ = run_and_kill(_create, f"sqlite:///{archive}", delay)
+        outcomes.append((round(delay, 3), code))
+        database = connect(f"sqlite:///{archive}")
+        try:
+            assert current_revision(database.engine) == head_revision()
+            with database.engine.connect() as conn:
+                context = MigrationContext.configure(conn, opts={"include_object": include_object})
+                assert compare_metadata(context, Base.metadata) == []
+        finally:
+            database.dispose()
+    assert sum(1 for o in outcomes if o[1] == -signal.SIGKILL) >= 6, outcomes
+
+
+def _open_at_once(url: str, barrier, report: Path) -> None:  # type: ignore[no-untyped-def]
+    code = 0
+    try:
+        barrier.wait(10)
+        connect(url).dispose()
+    except Exception as exc:  # reported to the parent, which fails the test with it
+        report.write_text(f"{type(exc).__name__}: {exc}".splitlines()[0])
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def test_concurrent_first_opens_of_a_new_archive(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    workers = 6
+    barrier = FORK.Barrier(workers)
+    reports = [tmp_path / f"child-{n}.txt" for n in range(workers)]
+    children = [FORK.Process(target=_open_at_once, args=(url, barrier, r)) for r in reports]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(60)
+    failures = [r.read_text() for r in reports if r.exists()]
+    assert failures == []
+    assert [c.exitcode for c in children] == [0] * workers
+    database = connect(url)
+    assert current_revision(database.engine) == head_revision()
+    database.dispose()

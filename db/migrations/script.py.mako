@@ -10,12 +10,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import db.types
 ${imports if imports else ""}
 revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
+
+# A migration imports nothing from db/ or matome_crawl/: copy the types and DDL it needs
+# (for UTC timestamps: sa.DateTime(timezone=True).with_variant(sa.String(32), "sqlite")).
 
 
 def upgrade() -> None:

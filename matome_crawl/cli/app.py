@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from db.engine import DB_URL_ENV, Database, connect
+from db.engine import DB_URL_ENV, ArchiveError, Database, connect
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,15 +76,17 @@ def db_option(func: F) -> F:
     )(func)
 
 
-def open_database(db_url: str | None, *, migrate: bool = True) -> Database:
-    """Open (and create or upgrade) the archive, turning connection failures into one line."""
-    from sqlalchemy.exc import ArgumentError, OperationalError
+def open_database(db_url: str | None, *, migrate: bool = True, read_only: bool = False) -> Database:
+    """Open the archive; a failure the user can fix is one line on stderr and exit 1.
 
+    Write commands create or upgrade the archive. Read commands pass
+    ``read_only=True``: the archive must exist at the newest schema, and nothing
+    is created or written (it may sit on read-only storage).
+    """
     try:
-        return connect(db_url, migrate=migrate)
-    except (ArgumentError, OperationalError) as exc:
-        target = db_url or "matome.sqlite3"
-        raise click.ClickException(f"cannot open database {target}: {exc}") from exc
+        return connect(db_url, migrate=migrate, read_only=read_only)
+    except ArchiveError as exc:  # its message is one line, the password hidden
+        raise click.ClickException(str(exc)) from None
 
 
 # A day on the command line: YYYY-MM-DD.

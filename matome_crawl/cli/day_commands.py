@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 
 import click
 
-from db.days import day_statuses
+from db.days import INTERRUPTED, day_statuses, running_crawl_runs, shown_status
 from db.engine import Database
-from db.lock import ArchiveLocked, archive_lock
+from db.lock import ArchiveLocked, archive_lock, lock_state
 from matome_crawl.cli.app import (
     DAY,
     db_option,
@@ -390,31 +390,46 @@ def run_day(
 def status(
     first: datetime | None, last: datetime | None, output_format: str, db_url: str | None
 ) -> None:
-    """Done, pending and failed days of runs and backfills, with the reason for failures."""
-    database = open_database(db_url)
+    """Done, pending and failed days of runs and backfills, with the reason for failures.
+
+    A day left `running` by a run that was killed (no run holds the archive now)
+    shows as `interrupted`; the next run or backfill takes it up again.
+    """
+    database = open_database(db_url, read_only=True)
+    lock = lock_state(db_url)
+    run_alive = lock is None or lock.held
     with database.sessions() as session:
         rows = day_statuses(session, first.date() if first else None, last.date() if last else None)
-        data = [
-            {
-                "day": r.day.isoformat(),
-                "status": r.status,
-                "stage": r.stage,
-                "threads": r.threads,
-                "comments": r.comments,
-                "attempts": r.attempts,
-                "updated_at": r.updated_at.isoformat(),
-                "error": r.error,
-            }
-            for r in rows
-        ]
+        cut_short = 0 if run_alive else running_crawl_runs(session)
+    database.dispose()
+    data = [
+        {
+            "day": r.day.isoformat(),
+            "status": shown_status(r.status, run_alive),
+            "stage": r.stage,
+            "threads": r.threads,
+            "comments": r.comments,
+            "attempts": r.attempts,
+            "updated_at": r.updated_at.isoformat(),
+            "error": r.error,
+        }
+        for r in rows
+    ]
     if output_format != "table":
         echo_rows(data, output_format)
         return
     counts = {
         s: sum(1 for r in data if r["status"] == s)
-        for s in ("done", "pending", "running", "failed")
+        for s in ("done", "pending", "running", INTERRUPTED, "failed")
     }
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no days recorded yet")
+    if lock is not None and not lock.held and lock.holder:
+        click.echo(
+            f"the last run stopped without finishing ({lock.holder}); "
+            "run the same command again to resume"
+        )
+    if cut_short:
+        click.echo(f"{cut_short} crawl run(s) never finished (killed or crashed)")
     if data:
         echo_rows(data, "table", title="days")
 

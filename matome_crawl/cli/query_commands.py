@@ -47,7 +47,7 @@ def search(
     matches substrings (SQLite FTS5 trigram index).
     """
     text = " ".join(words)
-    database = open_database(db_url)
+    database = open_database(db_url, read_only=True)
     with database.sessions() as session:
         hits = queries.search(
             session, text, lang=lang, author=author, since=_day(since), limit=limit
@@ -62,7 +62,7 @@ def search(
 @db_option
 def threads(day: datetime, output_format: str, db_url: str | None) -> None:
     """The day's front page and what the archive holds of each thread."""
-    database = open_database(db_url)
+    database = open_database(db_url, read_only=True)
     with database.sessions() as session:
         rows = queries.day_threads(session, day.date())
     if not rows:
@@ -78,7 +78,7 @@ def threads(day: datetime, output_format: str, db_url: str | None) -> None:
 @db_option
 def show(story_id: int, output_format: str, db_url: str | None) -> None:
     """A thread as an indented tree, original and translation side by side."""
-    database = open_database(db_url)
+    database = open_database(db_url, read_only=True)
     with database.sessions() as session:
         story, comments = queries.thread(session, story_id)
         if story is None:
@@ -146,7 +146,7 @@ def _print_tree(header: dict[str, Any], rows: list[dict[str, Any]]) -> None:
 @db_option
 def stats(top: int, output_format: str, db_url: str | None) -> None:
     """Days, threads, comments, translated share, top authors and domains."""
-    database = open_database(db_url)
+    database = open_database(db_url, read_only=True)
     with database.sessions() as session:
         summary = queries.stats(session, top=top)
     if output_format == "json":
@@ -180,7 +180,7 @@ def sql(query: str, timeout: float, output_format: str, db_url: str | None) -> N
     \b
       matome sql "SELECT author, count(*) FROM comments GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
     """
-    open_database(db_url).dispose()  # create/upgrade the schema first, so tables exist
+    open_database(db_url, read_only=True).dispose()  # an archive at the newest schema
     try:
         result = run_readonly(db_url, query, time_limit=timeout)
     except QueryError as exc:

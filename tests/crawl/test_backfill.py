@@ -146,7 +146,7 @@ def test_backfill_range_checks(site, db_path):
     assert "before --from" in result.stderr
 
 
-def test_status_when_nothing_ran(db_path):
+def test_status_when_nothing_ran(database, db_path):
     result = run_matome("status", "--db", str(db_path))
     assert result.returncode == 0
     assert "no days recorded yet" in result.stdout

@@ -10,12 +10,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import db.types
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# Written out here, not imported from db.types, so this migration does the same
+# thing whatever later code looks like: ISO 8601 text on SQLite, a timestamp elsewhere.
+TIMESTAMP = sa.DateTime(timezone=True).with_variant(sa.String(32), "sqlite")
 
 
 def upgrade() -> None:
@@ -24,8 +26,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("spider", sa.String(length=32), nullable=False),
         sa.Column("arguments", sa.JSON(), nullable=False),
-        sa.Column("started_at", db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", TIMESTAMP, nullable=False),
+        sa.Column("finished_at", TIMESTAMP, nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("stats", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_crawl_runs")),
@@ -39,15 +41,15 @@ def upgrade() -> None:
         sa.Column("domain", sa.String(length=255), nullable=True),
         sa.Column("author", sa.String(length=64), nullable=True),
         sa.Column("score", sa.Integer(), nullable=True),
-        sa.Column("created_at", db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", TIMESTAMP, nullable=True),
         sa.Column("comment_count", sa.Integer(), nullable=True),
         sa.Column("text_html", sa.Text(), nullable=True),
         sa.Column("dead", sa.Boolean(), nullable=False),
-        sa.Column("first_seen_at", db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_crawled_at", db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", TIMESTAMP, nullable=False),
+        sa.Column("last_crawled_at", TIMESTAMP, nullable=True),
         sa.Column("title_ja", sa.Text(), nullable=True),
         sa.Column("title_ja_model", sa.String(length=255), nullable=True),
-        sa.Column("title_ja_at", db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("title_ja_at", TIMESTAMP, nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stories")),
     )
     op.create_table(
@@ -57,7 +59,7 @@ def upgrade() -> None:
         sa.Column("settings", sa.String(length=64), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("target", sa.Text(), nullable=False),
-        sa.Column("created_at", db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint(
             "source_hash", "model_id", "settings", name=op.f("pk_translation_memory")
         ),
@@ -70,7 +72,7 @@ def upgrade() -> None:
         sa.Column("depth", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("author", sa.String(length=64), nullable=True),
-        sa.Column("created_at", db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", TIMESTAMP, nullable=True),
         sa.Column("text_html", sa.Text(), nullable=True),
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("descendants", sa.Integer(), nullable=True),
@@ -78,12 +80,12 @@ def upgrade() -> None:
         sa.Column("flagged", sa.Boolean(), nullable=False),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("first_seen_at", db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("missing_since", db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", TIMESTAMP, nullable=False),
+        sa.Column("last_seen_at", TIMESTAMP, nullable=False),
+        sa.Column("missing_since", TIMESTAMP, nullable=True),
         sa.Column("text_ja", sa.Text(), nullable=True),
         sa.Column("text_ja_model", sa.String(length=255), nullable=True),
-        sa.Column("text_ja_at", db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("text_ja_at", TIMESTAMP, nullable=True),
         sa.Column("text_ja_untranslated", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["story_id"], ["stories.id"], name=op.f("fk_comments_story_id_stories")
@@ -104,7 +106,7 @@ def upgrade() -> None:
         sa.Column("story_id", sa.Integer(), nullable=False),
         sa.Column("score", sa.Integer(), nullable=True),
         sa.Column("comment_count", sa.Integer(), nullable=True),
-        sa.Column("captured_at", db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("captured_at", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
             ["story_id"], ["stories.id"], name=op.f("fk_front_pages_story_id_stories")
         ),
@@ -118,7 +120,7 @@ def upgrade() -> None:
         sa.Column("story_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("slug", sa.String(length=255), nullable=False),
-        sa.Column("exported_at", db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("exported_at", TIMESTAMP, nullable=True),
         sa.ForeignKeyConstraint(
             ["story_id"], ["stories.id"], name=op.f("fk_posts_story_id_stories")
         ),
