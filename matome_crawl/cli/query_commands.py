@@ -8,7 +8,13 @@ from typing import Any
 import click
 
 from db import queries
-from db.readonly import QueryError, run_readonly
+from db.readonly import (
+    DEFAULT_MAX_ROWS,
+    DEFAULT_TIME_LIMIT,
+    QueryError,
+    QueryLimits,
+    run_readonly,
+)
 from matome_crawl.cli.app import (
     DAY,
     db_option,
@@ -170,19 +176,26 @@ def stats(top: int, output_format: str, db_url: str | None) -> None:
 
 @click.command()
 @click.argument("query")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+@click.option("--timeout", default=DEFAULT_TIME_LIMIT, show_default=True,
+              type=click.FloatRange(min=0.1),
               help="Stop the query after this many seconds.")  # fmt: skip
+@click.option("--max-rows", default=DEFAULT_MAX_ROWS, show_default=True,
+              type=click.IntRange(min=1), help="Refuse results longer than this.")  # fmt: skip
 @format_option
 @db_option
-def sql(query: str, timeout: float, output_format: str, db_url: str | None) -> None:
-    """Run a read-only SQL query (the connection cannot write).
+def sql(query: str, timeout: float, max_rows: int, output_format: str, db_url: str | None) -> None:
+    """Run one read-only SQL statement (the connection cannot write), time-limited.
+
+    One statement only; writes, ATTACH, VACUUM, transactions, writing pragmas
+    and load_extension are refused.
 
     \b
       matome sql "SELECT author, count(*) FROM comments GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
     """
     open_database(db_url).dispose()  # create/upgrade the schema first, so tables exist
+    limits = QueryLimits(time_limit=timeout, max_rows=max_rows)
     try:
-        result = run_readonly(db_url, query, time_limit=timeout)
+        result = run_readonly(db_url, query, limits=limits)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from exc
     echo_rows(result.as_dicts(), output_format, result.columns)
