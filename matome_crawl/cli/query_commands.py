@@ -17,6 +17,7 @@ from db.readonly import (
 )
 from matome_crawl.cli.app import (
     DAY,
+    as_text,
     db_option,
     echo_rows,
     format_option,
@@ -127,10 +128,12 @@ def show(story_id: int, output_format: str, db_url: str | None) -> None:
 
 
 def _print_tree(header: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """The thread as a table; every stored value goes in as text (:func:`as_text`)."""
     from rich.table import Table
 
     title = header["title"] + (f"\n{header['title_ja']}" if header["title_ja"] else "")
-    table = Table(title=title, caption=header["url"] or f"item?id={header['id']}", show_lines=True)
+    caption = header["url"] or f"item?id={header['id']}"
+    table = Table(title=as_text(title), caption=as_text(caption), show_lines=True)
     table.add_column("author", no_wrap=True)
     table.add_column("English", ratio=1)
     table.add_column("日本語", ratio=1)
@@ -138,9 +141,9 @@ def _print_tree(header: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         indent = "│ " * row["depth"]
         state = f" [{row['state'].strip(',')}]" if row["state"] else ""
         table.add_row(
-            f"{indent}{row['author'] or '-'}{state}",
-            row["text"] or "",
-            row["text_ja"] or "",
+            as_text(f"{indent}{row['author'] or '-'}{state}"),
+            as_text(row["text"]),
+            as_text(row["text_ja"]),
         )
     stdout_console().print(table)
 
