@@ -9,6 +9,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import click
@@ -116,8 +117,45 @@ def open_database(db_url: str | None, *, migrate: bool = True) -> Database:
         raise click.ClickException(f"cannot open database {target}: {exc}") from exc
 
 
-# A day on the command line: YYYY-MM-DD.
-DAY = click.DateTime(["%Y-%m-%d"])
+# Hacker News's first day: no front page, story or comment is older.
+HN_FIRST_DAY = date(2006, 10, 9)
+_DAY_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class DayType(click.ParamType):
+    """A day on the command line: ``YYYY-MM-DD``, a real date, from HN's first day to today (UTC).
+
+    The value is a ``datetime`` at midnight (what commands call ``.date()`` on).
+    """
+
+    name = "day"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day)
+        text = str(value).strip()
+        if not _DAY_FORMAT.fullmatch(text):
+            self.fail(f"{text!r} is not a day: write it as YYYY-MM-DD", param, ctx)
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r} is not a real date", param, ctx)
+        if day < HN_FIRST_DAY:
+            self.fail(f"{text} is before Hacker News existed (from {HN_FIRST_DAY})", param, ctx)
+        today = datetime.now(UTC).date()
+        if day > today:
+            self.fail(f"{text} is in the future (today is {today} UTC)", param, ctx)
+        return datetime(day.year, day.month, day.day)
+
+
+DAY = DayType()
 
 OUTPUT_FORMATS = ("table", "json", "csv")
 

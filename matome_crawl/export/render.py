@@ -40,7 +40,7 @@ from matome_crawl.export.escape import (
     plain_title,
     toml_value,
 )
-from matome_crawl.export.model import ExportError, PostData
+from matome_crawl.export.model import DEFAULT_TEMPLATE_SET, ExportError, PostData
 
 TEMPLATES_ROOT = Path(__file__).resolve().parents[2] / "templates"
 # Jinja's own {{ }} and {% %} would clash with Hugo's {{< shortcode >}}.
@@ -54,7 +54,7 @@ DELIMITERS = {
 }
 POST_TEMPLATE = "post.md.j2"
 FORMAT_FILE = "format.toml"
-DEFAULT_FORMAT = "seed"
+DEFAULT_FORMAT = DEFAULT_TEMPLATE_SET
 
 _FORMAT_KEYS = {"description", "keep_characters", "feature_images"}
 
@@ -125,7 +125,7 @@ def load_template_set(
         directory = TEMPLATES_ROOT / format
         if not (directory / POST_TEMPLATE).is_file():
             known = ", ".join(available_formats()) or "none found"
-            raise ExportError(f"unknown format {format!r}: choose one of {known}")
+            raise ExportError(f"unknown template set {format!r}: choose one of {known}")
     settings = _read_settings(directory)
     return TemplateSet(
         name=directory.name,

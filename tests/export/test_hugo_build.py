@@ -22,7 +22,13 @@ from db.engine import Database
 from db.models import Comment, Story
 from db.store import store_listing, store_thread
 from matome_crawl.cli import cli
-from matome_crawl.export import escape_shortcode, find_hugo, load_template_set, select_comments
+from matome_crawl.export import (
+    DEFAULT_TEMPLATE_SET,
+    escape_shortcode,
+    find_hugo,
+    load_template_set,
+    select_comments,
+)
 from matome_crawl.export.escape import plain_title
 from matome_crawl.export.exporter import quote_text, thread_comment
 from matome_crawl.hn.model import ListingEntry, ListingPage
@@ -109,7 +115,7 @@ def test_exported_threads_build_with_hugo(database: Database, db_path: Path, tmp
     formats = {48350598: "kaigai", 47536761: "seed"}
     for story_id, fmt in formats.items():
         result = runner.invoke(
-            cli, ["export", "--day", days[story_id], "--out", str(site), "--format", fmt, *db]
+            cli, ["export", "--day", days[story_id], "--out", str(site), "--template-set", fmt, *db]
         )
         assert result.exit_code == 0, result.output
         assert result.output.startswith("new "), result.output
@@ -178,5 +184,5 @@ def test_hostile_title_builds_as_text(database: Database, db_path: Path, tmp_pat
     title = plain_title(HOSTILE_TITLE)
     assert tree.findtext(".//h1") == title
     (quote,) = tree.xpath("//blockquote")
-    keep = load_template_set("seed").keep_characters
+    keep = load_template_set(DEFAULT_TEMPLATE_SET).keep_characters
     assert quote.text_content().strip() == escape_shortcode(title, keep=keep)

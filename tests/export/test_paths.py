@@ -1,4 +1,4 @@
-"""Post paths: bounded slugs, stored slugs checked before any write, atomic and concurrent writes."""
+"""Post paths: bounded slugs, stored slugs checked before any write, atomic, concurrent writes."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def test_a_tampered_stored_slug_stops_the_export_before_any_write(
     with database.sessions.begin() as session:
         session.execute(update(Post).where(Post.story_id == 102).values(slug=evil))
         session.execute(update(Post).where(Post.story_id == 101).values(slug="first_renamed"))
-    with pytest.raises(ExportError, match="story 102.*not a safe post name"):
+    with pytest.raises(ExportError, match=r"story 102.*not a safe post name"):
         export(database, site)
     assert {p: p.read_bytes() for p in files_under(site)} == before  # nothing written
     assert not (tmp_path / "pwned").exists() and not (tmp_path.parent / "pwned").exists()
