@@ -18,6 +18,7 @@ from db.readonly import (
     QueryError,
     QueryLimits,
     _heap_limit_function,
+    postgresql_connect_args,
     run_readonly,
     split_statements,
 )
@@ -189,3 +190,12 @@ def test_sql_other_backends_are_refused() -> None:
 )
 def test_split_statements(text: str, dialect: str, count: int) -> None:
     assert len(split_statements(text, dialect)) == count
+
+
+def test_postgresql_sessions_are_read_only_from_connect_time() -> None:
+    """What the PostgreSQL path asks libpq for (a server test comes with the PostgreSQL suite)."""
+    options = postgresql_connect_args(QueryLimits(time_limit=2.5))["options"]
+    assert "-c default_transaction_read_only=on" in options
+    assert "-c statement_timeout=2500" in options
+    with pytest.raises(QueryError, match="one statement at a time"):
+        run_readonly("postgresql://u@127.0.0.1:1/matome", "COMMIT; DELETE FROM crawl_runs")

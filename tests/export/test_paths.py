@@ -7,10 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from db.engine import Database, connect
 from db.models import Post
+from matome_crawl.cli import cli
 from matome_crawl.export import ExportError, ExportRequest, PostStatus, export_posts
 from matome_crawl.export.slug import MAX_SLUG_BYTES, bounded, check_slug, post_path, unique_slug
 from tests.export.conftest import ThreadSpec, add_thread
@@ -142,3 +144,16 @@ def test_a_failed_write_leaves_no_post_without_its_row(database: Database, site:
     assert files_under(site) == {blocker}
     with database.sessions() as session:
         assert session.scalars(select(Post)).all() == []
+
+
+def test_a_tampered_slug_is_one_line_through_the_cli(database: Database, db_path, site) -> None:
+    add_thread(database, ThreadSpec(101, "First thread"))
+    export(database, site)
+    with database.sessions.begin() as session:
+        session.execute(update(Post).values(slug="../../x"))
+    result = CliRunner().invoke(
+        cli, ["export", "--day", "2025-02-09", "--out", str(site), "--db", str(db_path)]
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: refusing to export: story 101's stored slug")
+    assert result.output.count("\n") == 1
