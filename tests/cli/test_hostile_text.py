@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from db.days import set_day
+from db.engine import connect
 from matome_crawl.cli import cli
 from matome_crawl.cli.app import printable
 from tests.export.conftest import C, ThreadSpec, add_thread
@@ -28,8 +29,10 @@ HOSTILE = f"keyboards {MARKUP} {ESCAPES}"
 AUTHOR = "[/]mallory\x1b[5m"
 
 
-@pytest.fixture
-def archive(database, db_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    db_path = tmp_path_factory.mktemp("hostile") / "matome.sqlite3"
+    database = connect(f"sqlite:///{db_path}")
     add_thread(
         database,
         ThreadSpec(
@@ -42,7 +45,8 @@ def archive(database, db_path: Path) -> Path:
     )
     with database.sessions.begin() as session:
         set_day(session, date(2025, 2, 9), "failed", error=HOSTILE)
-    return db_path
+    database.dispose()
+    yield db_path
 
 
 def run(archive: Path, *args: str):

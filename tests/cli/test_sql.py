@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from db.engine import connect
 from db.readonly import (
     QueryError,
     QueryLimits,
@@ -26,9 +27,13 @@ from matome_crawl.cli import cli
 from tests.export.conftest import ThreadSpec, add_thread
 
 
-@pytest.fixture
-def archive(database, db_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One archive for the module: every test leaves it as it was (the refusal tests check)."""
+    db_path = tmp_path_factory.mktemp("sql") / "matome.sqlite3"
+    database = connect(f"sqlite:///{db_path}")
     add_thread(database, ThreadSpec(101, "A thread about keyboards"))
+    database.dispose()
     return db_path
 
 
