@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
 
 from db.engine import SQLITE_BUSY_TIMEOUT_MS, resolve_db_url
@@ -429,7 +429,11 @@ def _postgresql(url: URL, sql: str, params: Sequence[Any], limits: QueryLimits) 
             # The connect options already did this; said again in case a pooler dropped them.
             conn.exec_driver_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
             conn.commit()
-            result = conn.execute(text(sql), dict(enumerate(params)))
+            # Straight to the driver: text() would read ':name' inside string literals as
+            # a bind parameter, and without parameters a '%' stays a '%'.
+            result = (
+                conn.exec_driver_sql(sql, tuple(params)) if params else conn.exec_driver_sql(sql)
+            )
             columns = list(result.keys()) if result.returns_rows else []
             rows = fetch_bounded(result.fetchmany, limits) if columns else []
             conn.rollback()
