@@ -429,16 +429,38 @@ def _postgresql(url: URL, sql: str, params: Sequence[Any], limits: QueryLimits) 
             # The connect options already did this; said again in case a pooler dropped them.
             conn.exec_driver_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
             conn.commit()
-            # Straight to the driver: text() would read ':name' inside string literals as
-            # a bind parameter, and without parameters a '%' stays a '%'.
-            result = (
-                conn.exec_driver_sql(sql, tuple(params)) if params else conn.exec_driver_sql(sql)
-            )
-            columns = list(result.keys()) if result.returns_rows else []
-            rows = fetch_bounded(result.fetchmany, limits) if columns else []
+            if engine.dialect.driver == "psycopg":
+                columns, rows = _psycopg_prepared(
+                    conn.connection.dbapi_connection, sql, params, limits
+                )
+            else:
+                # Straight to the driver: text() would read ':name' inside string literals as
+                # a bind parameter; without parameters, no_parameters keeps a '%' a '%'.
+                if params:
+                    result = conn.exec_driver_sql(sql, tuple(params))
+                else:
+                    result = conn.execution_options(no_parameters=True).exec_driver_sql(sql)
+                columns = list(result.keys()) if result.returns_rows else []
+                rows = fetch_bounded(result.fetchmany, limits) if columns else []
             conn.rollback()
     except Exception as exc:  # every driver has its own error classes
         raise QueryError(str(exc).splitlines()[0]) from exc
     finally:
         engine.dispose()
     return QueryResult(columns, rows)
+
+
+def _psycopg_prepared(
+    dbapi_connection: Any, sql: str, params: Sequence[Any], limits: QueryLimits
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run ``sql`` as a prepared statement (psycopg 3): the extended protocol, in which the
+    server itself refuses a second statement ("cannot insert multiple commands")."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params) or None, prepare=True)
+        if cursor.description is None:
+            return [], []
+        columns = [d.name for d in cursor.description]
+        return columns, fetch_bounded(cursor.fetchmany, limits)
+    finally:
+        cursor.close()
