@@ -27,7 +27,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -335,7 +335,7 @@ def _sqlite(database: str, sql: str, params: Sequence[Any], limits: QueryLimits)
             conn.set_authorizer(authorize)  # last: the setup above runs pragmas
             cursor = conn.execute(sql, params)
             columns = [d[0] for d in cursor.description or ()]
-            rows = fetch_bounded(cursor.fetchmany, limits)
+            rows = fetch_bounded(cursor, limits)
     except sqlite3.Error as exc:
         raise QueryError(_sqlite_message(exc, limits)) from exc
     except MemoryError as exc:  # SQLITE_NOMEM: the heap limit
@@ -345,25 +345,23 @@ def _sqlite(database: str, sql: str, params: Sequence[Any], limits: QueryLimits)
     return QueryResult(columns, rows)
 
 
-def fetch_bounded(
-    fetchmany: Callable[[int], Sequence[Sequence[Any]]], limits: QueryLimits
-) -> list[tuple[Any, ...]]:
-    """The rows, or :class:`QueryError` once there are more than ``max_rows`` of them
-    or their text and blobs pass ``max_result`` bytes (rows are held in memory)."""
-    rows: list[tuple[Any, ...]] = []
+def fetch_bounded(rows: Iterable[Sequence[Any]], limits: QueryLimits) -> list[tuple[Any, ...]]:
+    """The rows, or :class:`QueryError` once there are more than ``max_rows`` of them or
+    their text and blobs pass ``max_result`` bytes. Checked row by row: the rows are held
+    in memory, and one row may hold values of up to ``max_value`` bytes."""
+    kept: list[tuple[Any, ...]] = []
     size = 0
-    while batch := fetchmany(1000):
-        for row in batch:
-            size += sum(len(v) for v in row if isinstance(v, str | bytes)) + 8 * len(row)
-            rows.append(tuple(row))
-        if len(rows) > limits.max_rows:
+    for row in rows:
+        size += sum(len(v) for v in row if isinstance(v, str | bytes)) + 8 * len(row)
+        kept.append(tuple(row))
+        if len(kept) > limits.max_rows:
             raise QueryError(f"more than {limits.max_rows} rows: add a LIMIT, or raise --max-rows")
         if size > limits.max_result:
             raise QueryError(
                 f"the result passed {limits.max_result // 2**20} MiB: select fewer or shorter "
                 "values, or add a LIMIT"
             )
-    return rows
+    return kept
 
 
 @contextlib.contextmanager
@@ -441,7 +439,7 @@ def _postgresql(url: URL, sql: str, params: Sequence[Any], limits: QueryLimits) 
                 else:
                     result = conn.execution_options(no_parameters=True).exec_driver_sql(sql)
                 columns = list(result.keys()) if result.returns_rows else []
-                rows = fetch_bounded(result.fetchmany, limits) if columns else []
+                rows = fetch_bounded(result, limits) if columns else []
             conn.rollback()
     except Exception as exc:  # every driver has its own error classes
         raise QueryError(str(exc).splitlines()[0]) from exc
@@ -461,6 +459,6 @@ def _psycopg_prepared(
         if cursor.description is None:
             return [], []
         columns = [d.name for d in cursor.description]
-        return columns, fetch_bounded(cursor.fetchmany, limits)
+        return columns, fetch_bounded(cursor, limits)
     finally:
         cursor.close()

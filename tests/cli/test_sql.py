@@ -170,6 +170,19 @@ def test_sql_bounds_one_value_and_the_result(archive: Path) -> None:
         )
 
 
+def test_sql_result_bound_is_checked_row_by_row(archive: Path) -> None:
+    """Rows of 30 MB each: the bound stops the query after a few, not after a batch."""
+    started = time.monotonic()
+    with pytest.raises(QueryError, match="the result passed 64 MiB"):
+        run_readonly(
+            str(archive),
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 40) "
+            "SELECT randomblob(30000000) FROM n",
+            limits=QueryLimits(max_result=64 * 2**20, time_limit=30),
+        )
+    assert time.monotonic() - started < 2.5
+
+
 def test_sql_other_backends_are_refused() -> None:
     with pytest.raises(QueryError, match="SQLite and PostgreSQL archives only"):
         run_readonly("mysql://u@localhost/matome", "SELECT 1")
