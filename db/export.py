@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, text, update
 from sqlalchemy.orm import Session
 
 from db.models import Comment, FrontPage, Post, Story
@@ -97,3 +97,18 @@ def save_post(
             post.exported_at = exported_at
     session.flush()
     return post
+
+
+def lock_posts(session: Session) -> None:
+    """Make concurrent exports take turns: hold the ``posts`` write lock from now to commit.
+
+    Two exports of the same day would otherwise both plan the same new posts
+    and one would fail on the unique story id. SQLite takes its write lock with
+    the first write statement (a no-op update here), waiting up to the busy
+    timeout; PostgreSQL locks the table against other writers, not readers.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        session.execute(update(Post).where(false()).values(slug=Post.slug))
+    elif dialect == "postgresql":
+        session.execute(text("LOCK TABLE posts IN SHARE ROW EXCLUSIVE MODE"))

@@ -149,16 +149,6 @@ def report_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> Crawl
     )
 
 
-def masked_url(url: str) -> str:
-    """A database URL fit for a log: the password replaced by ***."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy can read: show no part of it that could be secret
-        return "<database URL>"
-
-
 def crawl_settings(
     db_url: str | None = None,
     *,

@@ -7,7 +7,9 @@ import functools
 import io
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import click
@@ -47,13 +49,41 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 def stdout_console():  # type: ignore[no-untyped-def]
-    """Tables on stdout; a pipe or file gets wide lines rather than cut-off cells."""
+    """Tables on stdout; a pipe or file gets wide lines rather than cut-off cells.
+
+    Markup and emoji codes are off: what is printed is data, never instructions
+    to the terminal (see :func:`as_text`).
+    """
     from rich.console import Console
 
-    console = Console()
+    console = Console(markup=False, emoji=False, highlight=False)
     if not console.is_terminal:
-        console = Console(width=200)
+        console = Console(width=200, markup=False, emoji=False, highlight=False)
     return console
+
+
+# Characters that act on a terminal instead of showing: C0 controls but tab and line
+# feed, DEL, C1 controls, and Unicode's bidi and line-separator controls.
+_UNSAFE_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written out as ``\\xNN`` or ``\\uNNNN``."""
+
+    def visible(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+    return _UNSAFE_CHARACTERS.sub(visible, text)
+
+
+def as_text(value: object):  # type: ignore[no-untyped-def]
+    """A stored value as a rich ``Text``: shown as is, never read as markup, controls visible."""
+    from rich.text import Text
+
+    return Text("" if value is None else printable(str(value)))
 
 
 @functools.cache
@@ -89,8 +119,45 @@ def open_database(db_url: str | None, *, migrate: bool = True, read_only: bool =
         raise click.ClickException(str(exc)) from None
 
 
-# A day on the command line: YYYY-MM-DD.
-DAY = click.DateTime(["%Y-%m-%d"])
+# Hacker News's first day: no front page, story or comment is older.
+HN_FIRST_DAY = date(2006, 10, 9)
+_DAY_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class DayType(click.ParamType):
+    """A day on the command line: ``YYYY-MM-DD``, a real date, from HN's first day to today (UTC).
+
+    The value is a ``datetime`` at midnight (what commands call ``.date()`` on).
+    """
+
+    name = "day"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day)
+        text = str(value).strip()
+        if not _DAY_FORMAT.fullmatch(text):
+            self.fail(f"{text!r} is not a day: write it as YYYY-MM-DD", param, ctx)
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r} is not a real date", param, ctx)
+        if day < HN_FIRST_DAY:
+            self.fail(f"{text} is before Hacker News existed (from {HN_FIRST_DAY})", param, ctx)
+        today = datetime.now(UTC).date()
+        if day > today:
+            self.fail(f"{text} is in the future (today is {today} UTC)", param, ctx)
+        return datetime(day.year, day.month, day.day)
+
+
+DAY = DayType()
 
 OUTPUT_FORMATS = ("table", "json", "csv")
 
@@ -112,7 +179,10 @@ def echo_rows(
     columns: Sequence[str] | None = None,
     title: str | None = None,
 ) -> None:
-    """Write rows to stdout as a table, JSON (UTF-8, not escaped) or CSV."""
+    """Write rows to stdout as a table, JSON (UTF-8, not escaped) or CSV.
+
+    JSON and CSV keep the data exact; a table shows it as text (:func:`as_text`).
+    """
     rows = list(rows)
     if columns is None:
         columns = list(rows[0].keys()) if rows else []
@@ -123,13 +193,14 @@ def echo_rows(
         writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-        click.echo(buffer.getvalue(), nl=False)
+        # color=True: click would otherwise strip escape sequences from the data.
+        click.echo(buffer.getvalue(), nl=False, color=True)
     else:
         from rich.table import Table
 
-        table = Table(title=title, show_lines=False)
+        table = Table(title=as_text(title) if title else None, show_lines=False)
         for column in columns:
-            table.add_column(column)
+            table.add_column(as_text(column))
         for row in rows:
-            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+            table.add_row(*(as_text(row.get(c)) for c in columns))
         stdout_console().print(table)

@@ -8,14 +8,14 @@ from typing import Any, TypeVar
 import click
 from scrapy.settings import Settings
 
-from matome_crawl.cli.app import DAY, db_option, stderr_console
+from db.engine import display_url
+from matome_crawl.cli.app import DAY, db_option, open_database, stderr_console
 from matome_crawl.cli.interrupts import interrupt_on_sigterm
 from matome_crawl.crawl import (
     CrawlJob,
     CrawlProgress,
     CrawlReport,
     crawl_settings,
-    masked_url,
     run_crawl,
 )
 
@@ -122,12 +122,13 @@ def crawl(
         api_url=api_url,
     )
     settings = crawl_settings(db_url, base_url=base_url, crawl_delay=delay)
+    open_database(db_url).dispose()  # a missing driver or an unreachable server: one line
     with interrupt_on_sigterm():
         report = run_with_progress(job, settings)
     click.echo(
         f"stored {report.threads_stored} thread(s), {report.comments_stored} comments "
         f"({report.comments_added} new), {report.listing_rows} listing rows "
-        f"in {report.seconds:.1f} s → {masked_url(settings.get('MATOME_DB_URL'))}"
+        f"in {report.seconds:.1f} s → {display_url(settings.get('MATOME_DB_URL'))}"
     )
     if not report.ok:
         raise click.ClickException(report.problems())

@@ -42,6 +42,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def stage_options(func: F) -> F:
     """Translation and export choices shared by ``run`` and ``backfill``."""
+    from matome_crawl.cli.export_commands import template_set_option
+    from matome_crawl.export.model import DEFAULT_TEMPLATE_SET
+
     options = [
         click.option(
             "--translate/--no-translate",
@@ -50,12 +53,8 @@ def stage_options(func: F) -> F:
             show_default=True,
             help="Translate the days' titles and comments (needs the model on this machine).",
         ),
-        click.option(
-            "--format",
-            "format_name",
-            default="kaigai",
-            show_default=True,
-            help="Post template set (see `matome export --help`).",
+        template_set_option(
+            f"Post template set [default: {DEFAULT_TEMPLATE_SET}] (see `matome export --help`)."
         ),
         click.option(
             "--allow-untranslated",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from matome_crawl.cli.app import DAY, db_option, open_database
 from matome_crawl.export import (
+    DEFAULT_TEMPLATE_SET,
     ExportError,
     ExportRequest,
     ExportResult,
@@ -19,6 +23,41 @@ from matome_crawl.export import (
 )
 
 _DEFAULTS = SelectionLimits()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def template_set_option(help: str) -> Callable[[F], F]:
+    """``--template-set NAME`` (into ``format_name``), one default for every command.
+
+    ``--format`` was its name before; it means table/json/csv on the query
+    commands, so here it stays only as a hidden, deprecated alias.
+    """
+
+    def decorator(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, format_alias: str | None = None, **kwargs: Any) -> Any:
+            chosen = kwargs.get("format_name")
+            if format_alias is not None:
+                click.echo(
+                    "Warning: --format is the old name of --template-set and will go away",
+                    err=True,
+                )
+                if chosen is not None and chosen != format_alias:
+                    raise click.UsageError("--format and --template-set disagree: give one")
+                chosen = format_alias
+            kwargs["format_name"] = chosen or DEFAULT_TEMPLATE_SET
+            return func(*args, **kwargs)
+
+        options = [
+            click.option("--template-set", "format_name", metavar="NAME", help=help),
+            click.option("--format", "format_alias", hidden=True, help="Old --template-set."),
+        ]
+        decorated: Any = wrapper
+        for option in reversed(options):
+            decorated = option(decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorator
 
 
 @click.command(name="export")
@@ -42,12 +81,9 @@ _DEFAULTS = SelectionLimits()
     type=click.Path(file_okay=False, path_type=Path),
     help="The Hugo site directory (see `matome site init`).",
 )
-@click.option(
-    "--format",
-    "format_name",
-    default="seed",
-    show_default=True,
-    help=f"Template set: {', '.join(available_formats())}, or one in --templates.",
+@template_set_option(
+    f"Post template set: {', '.join(available_formats())}, or one in --templates "
+    f"[default: {DEFAULT_TEMPLATE_SET}]."
 )
 @click.option(
     "--templates",
@@ -197,9 +233,9 @@ def echo_result(result: ExportResult) -> None:
         click.echo(f"{post.status:<9}  {post.day}  {post.path}  ({', '.join(notes)})")
     counts = ", ".join(f"{result.count(s)} {s}" for s in PostStatus)
     if result.dry_run:
-        click.echo(f"dry run, nothing written: {counts} (format {result.format})")
+        click.echo(f"dry run, nothing written: {counts} (template set {result.format})")
     else:
-        click.echo(f"{counts} → {result.out_dir} (format {result.format})")
+        click.echo(f"{counts} → {result.out_dir} (template set {result.format})")
     for commit in result.commits:
         n = len(commit.paths)
         click.echo(

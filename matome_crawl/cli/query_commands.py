@@ -8,9 +8,16 @@ from typing import Any
 import click
 
 from db import queries
-from db.readonly import QueryError, run_readonly
+from db.readonly import (
+    DEFAULT_MAX_ROWS,
+    DEFAULT_TIME_LIMIT,
+    QueryError,
+    QueryLimits,
+    run_readonly,
+)
 from matome_crawl.cli.app import (
     DAY,
+    as_text,
     db_option,
     echo_rows,
     format_option,
@@ -121,10 +128,12 @@ def show(story_id: int, output_format: str, db_url: str | None) -> None:
 
 
 def _print_tree(header: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """The thread as a table; every stored value goes in as text (:func:`as_text`)."""
     from rich.table import Table
 
     title = header["title"] + (f"\n{header['title_ja']}" if header["title_ja"] else "")
-    table = Table(title=title, caption=header["url"] or f"item?id={header['id']}", show_lines=True)
+    caption = header["url"] or f"item?id={header['id']}"
+    table = Table(title=as_text(title), caption=as_text(caption), show_lines=True)
     table.add_column("author", no_wrap=True)
     table.add_column("English", ratio=1)
     table.add_column("日本語", ratio=1)
@@ -132,9 +141,9 @@ def _print_tree(header: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         indent = "│ " * row["depth"]
         state = f" [{row['state'].strip(',')}]" if row["state"] else ""
         table.add_row(
-            f"{indent}{row['author'] or '-'}{state}",
-            row["text"] or "",
-            row["text_ja"] or "",
+            as_text(f"{indent}{row['author'] or '-'}{state}"),
+            as_text(row["text"]),
+            as_text(row["text_ja"]),
         )
     stdout_console().print(table)
 
@@ -170,19 +179,26 @@ def stats(top: int, output_format: str, db_url: str | None) -> None:
 
 @click.command()
 @click.argument("query")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+@click.option("--timeout", default=DEFAULT_TIME_LIMIT, show_default=True,
+              type=click.FloatRange(min=0.1),
               help="Stop the query after this many seconds.")  # fmt: skip
+@click.option("--max-rows", default=DEFAULT_MAX_ROWS, show_default=True,
+              type=click.IntRange(min=1), help="Refuse results longer than this.")  # fmt: skip
 @format_option
 @db_option
-def sql(query: str, timeout: float, output_format: str, db_url: str | None) -> None:
-    """Run a read-only SQL query (the connection cannot write).
+def sql(query: str, timeout: float, max_rows: int, output_format: str, db_url: str | None) -> None:
+    """Run one read-only SQL statement (the connection cannot write), time-limited.
+
+    One statement only; writes, ATTACH, VACUUM, transactions, writing pragmas
+    and load_extension are refused.
 
     \b
       matome sql "SELECT author, count(*) FROM comments GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
     """
     open_database(db_url, read_only=True).dispose()  # an archive at the newest schema
+    limits = QueryLimits(time_limit=timeout, max_rows=max_rows)
     try:
-        result = run_readonly(db_url, query, time_limit=timeout)
+        result = run_readonly(db_url, query, limits=limits)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from exc
     echo_rows(result.as_dicts(), output_format, result.columns)

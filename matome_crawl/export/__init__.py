@@ -14,6 +14,7 @@ from __future__ import annotations
 from matome_crawl.export.escape import escape_shortcode, toml_value
 from matome_crawl.export.exporter import export_posts
 from matome_crawl.export.model import (
+    DEFAULT_TEMPLATE_SET,
     PALETTE,
     ExportError,
     ExportRequest,
@@ -38,6 +39,7 @@ from matome_crawl.export.slug import post_path, slugify, unique_slug
 from matome_crawl.export.tags import TagRules, TagRulesError, load_tag_rules
 
 __all__ = [
+    "DEFAULT_TEMPLATE_SET",
     "PALETTE",
     "TEMPLATES_ROOT",
     "ExportError",

@@ -13,6 +13,7 @@ which rewrites what the golden posts rewrite (see ``../shared/golden/README.md``
 ``{{`` / ``}}``           ``｛｛`` / ``｝｝``
 a line break              ``<br>`` (the only markup that remains)
 other control characters  dropped
+bidi controls             dropped
 ========================  =====================================
 
 A format may keep ``'`` and ``>`` as they are (``keep``), as the golden posts
@@ -34,6 +35,10 @@ from datetime import date, datetime
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # C0 controls other than tab and the line breaks above, DEL and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+# Bidi marks, embeddings, overrides and isolates: they reorder what a reader sees.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# CommonMark lets a backslash escape any ASCII punctuation character.
+_MARKDOWN_PUNCTUATION = re.compile(r"""[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]""")
 _CHARACTERS = {
     '"': "”",
     "'": "’",
@@ -61,10 +66,28 @@ def escape_shortcode(text: str, *, keep: frozenset[str] = frozenset()) -> str:
     if pattern is None:
         chars = "".join(re.escape(c) for c in _CHARACTERS if c not in keep)
         pattern = _PATTERNS[keep] = re.compile(f"[{chars}]")
-    text = _CONTROL.sub("", text)
+    text = _BIDI.sub("", _CONTROL.sub("", text))
     text = _BRACES.sub(lambda m: "｛｛" if m.group() == "{{" else "｝｝", text)
     text = pattern.sub(lambda m: _CHARACTERS[m.group()], text)
     return _LINE_BREAK.sub(LINE_BREAK_MARKUP, text)
+
+
+def plain_title(title: str) -> str:
+    """A title as one line of text: line breaks and tabs become spaces, control and bidi
+    characters are dropped, blanks at either end trimmed."""
+    text = _LINE_BREAK.sub(" ", title).replace("\t", " ")
+    return _BIDI.sub("", _CONTROL.sub("", text)).strip()
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as literal Markdown: a backslash before every ASCII punctuation character.
+
+    Links, images, emphasis, HTML, autolinks (``http://``, ``www.``), headings
+    and lists then render as the characters they are made of, and no ``{{<``
+    is left for Hugo to read as a shortcode. Full-width punctuation (``？``,
+    ``！``), the usual in Japanese titles, is left alone.
+    """
+    return _MARKDOWN_PUNCTUATION.sub(lambda m: "\\" + m.group(), text)
 
 
 def unescape_line_breaks(text: str) -> str:

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -229,9 +230,8 @@ def _plan(
                 taken = taken | {slug}
                 slug = unique_slug(base, taken)
             reserved[day].add(slug)
-        path = Path(post_path(day, slug))
+        path, target = _checked_path(request.out_dir, day, slug, story.id)
         text = render_post(post, template_set)
-        target = request.out_dir / path
         if not target.exists():
             status = PostStatus.NEW
         elif target.read_bytes() == text.encode("utf-8"):
@@ -262,6 +262,29 @@ def _plan(
     return planned
 
 
+def _checked_path(out_dir: Path, day: date, slug: str, story_id: int) -> tuple[Path, Path]:
+    """The post's path (relative) and file, once the slug and where it lands are checked.
+
+    A slug from the ``posts`` table may have been tampered with; the file must
+    resolve inside the site's ``content`` directory (symbolic links followed).
+    """
+    try:
+        path = Path(post_path(day, slug))
+    except ValueError as exc:
+        raise ExportError(
+            f"refusing to export: story {story_id}'s stored slug {exc} "
+            "(posts table); fix or delete that row"
+        ) from exc
+    content = (out_dir / "content").resolve()
+    target = (out_dir / path).resolve()
+    if not target.is_relative_to(content):
+        raise ExportError(
+            f"refusing to export: story {story_id}'s post {path} resolves to {target}, "
+            f"outside {content}"
+        )
+    return path, out_dir / path
+
+
 def _foreign_post(target: Path, url: str) -> bool:
     """Whether ``target`` exists and is not the post of the thread at ``url``."""
     if not target.is_file():
@@ -271,10 +294,34 @@ def _foreign_post(target: Path, url: str) -> bool:
 
 
 def _write(target: Path, text: str) -> None:
+    """Write ``target`` atomically: a temporary file of its own next to it, then a rename,
+    so a reader (Hugo, another export) sees the old file or the new one, never a part."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(text.encode("utf-8"))
-    os.replace(tmp, target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8"))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_posts(out_dir: Path, planned: Sequence[_Planned]) -> None:
+    """Write the new and changed posts; on a failure, remove the new ones written so far
+    (their ``posts`` rows are rolled back with the caller's transaction)."""
+    written: list[Path] = []
+    try:
+        for item in planned:
+            target = out_dir / item.path
+            _write(target, item.text)
+            logger.info("%s %s", item.status, item.path)
+            if item.status == PostStatus.NEW:
+                written.append(target)
+    except OSError as exc:
+        for target in written:
+            target.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {exc.filename or out_dir}: {exc.strerror or exc}") from exc
 
 
 def export_posts(
@@ -292,21 +339,22 @@ def export_posts(
     rules = load_tag_rules(request.tag_rules)
     if request.git_commit and not request.dry_run:
         check_git_work_tree(request.out_dir)
+    if not request.dry_run:
+        queries.lock_posts(session)  # a second export of the same day waits for this one
     planned = _plan(session, request, rules, template_set)
-    results: list[PostResult] = []
-    for item in planned:
-        if isinstance(item, PostResult):
-            results.append(item)
-            continue
-        results.append(item.result)
-        if request.dry_run:
-            continue
-        changed = item.status in (PostStatus.NEW, PostStatus.CHANGED)
-        if changed:
-            _write(request.out_dir / item.path, item.text)
-            logger.info("%s %s", item.status, item.path)
-        if changed or not item.had_post:
-            queries.save_post(session, item.story_id, item.day, item.slug, now if changed else None)
+    results = [item if isinstance(item, PostResult) else item.result for item in planned]
+    if not request.dry_run:
+        changed: list[_Planned] = []
+        for item in planned:
+            if not isinstance(item, _Planned):
+                continue
+            is_changed = item.status in (PostStatus.NEW, PostStatus.CHANGED)
+            if is_changed:
+                changed.append(item)
+            if is_changed or not item.had_post:
+                exported_at = now if is_changed else None
+                queries.save_post(session, item.story_id, item.day, item.slug, exported_at)
+        _write_posts(request.out_dir, changed)
     commits: tuple[GitCommit, ...] = ()
     if request.git_commit and not request.dry_run:
         commits = commit_posts(request.out_dir, results)

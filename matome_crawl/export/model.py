@@ -14,6 +14,9 @@ from pathlib import Path
 
 PALETTE: tuple[str, ...] = ("#38d3d3", "#ff5733", "#45d325", "#785bff", "#ff33a1", "#ff5c5c")
 HN_ITEM_URL = "https://news.ycombinator.com/item?id={id}"
+# The template set of every command (export, run, backfill, demo) when none is named:
+# the newest layout of the site the golden posts come from.
+DEFAULT_TEMPLATE_SET = "kaigai"
 
 
 class ExportError(Exception):
@@ -79,7 +82,7 @@ class ExportRequest:
     out_dir: Path
     day: date | None = None
     story_ids: tuple[int, ...] = ()
-    format: str = "seed"
+    format: str = DEFAULT_TEMPLATE_SET  # the template set
     templates_dir: Path | None = None
     draft: bool = False
     allow_untranslated: bool = False

@@ -11,13 +11,18 @@ delimiters, so the templates use ``<< value >>``, ``<% statement %>`` and
 
 Escaping is not left to the templates: every ``<< value >>`` goes through
 :func:`~matome_crawl.export.escape.escape_shortcode` on its way out, unless a
-filter marked it as already safe (``toml``) or it is a macro's output. A
-template that prints a comment body, a user name or a title is therefore safe
-by default.
+filter marked it as already safe (``toml``) or it is a macro's output. Titles
+(``post.title``, ``post.original_title``) are one line of plain text (no
+control or bidi characters) and are also escaped for Markdown
+(:func:`~matome_crawl.export.escape.escape_markdown`), since a post prints its
+title as Markdown prose (``> title``), where ``![t](…)`` or ``[x](…)`` would
+render. A template that prints a comment body, a user name or a title is
+therefore safe by default.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import tomllib
 from dataclasses import dataclass
@@ -28,8 +33,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from matome_crawl.export.escape import KEEPABLE, escape_shortcode, toml_value
-from matome_crawl.export.model import ExportError, PostData
+from matome_crawl.export.escape import (
+    KEEPABLE,
+    escape_markdown,
+    escape_shortcode,
+    plain_title,
+    toml_value,
+)
+from matome_crawl.export.model import DEFAULT_TEMPLATE_SET, ExportError, PostData
 
 TEMPLATES_ROOT = Path(__file__).resolve().parents[2] / "templates"
 # Jinja's own {{ }} and {% %} would clash with Hugo's {{< shortcode >}}.
@@ -43,7 +54,7 @@ DELIMITERS = {
 }
 POST_TEMPLATE = "post.md.j2"
 FORMAT_FILE = "format.toml"
-DEFAULT_FORMAT = "seed"
+DEFAULT_FORMAT = DEFAULT_TEMPLATE_SET
 
 _FORMAT_KEYS = {"description", "keep_characters", "feature_images"}
 
@@ -114,7 +125,7 @@ def load_template_set(
         directory = TEMPLATES_ROOT / format
         if not (directory / POST_TEMPLATE).is_file():
             known = ", ".join(available_formats()) or "none found"
-            raise ExportError(f"unknown format {format!r}: choose one of {known}")
+            raise ExportError(f"unknown template set {format!r}: choose one of {known}")
     settings = _read_settings(directory)
     return TemplateSet(
         name=directory.name,
@@ -141,10 +152,18 @@ def _toml_filter(value: Any) -> Markup:
         raise jinja2.TemplateRuntimeError(f"toml filter: {exc}") from exc
 
 
+class TitleText(str):
+    """A title on its way into a template: printed, it is escaped for Markdown prose too."""
+
+    __slots__ = ()
+
+
 def _make_finalize(keep: frozenset[str]) -> Any:
     def finalize(value: Any) -> Markup:
         if isinstance(value, Markup):
             return value
+        if isinstance(value, TitleText):
+            return Markup(escape_markdown(escape_shortcode(str(value), keep=keep)))
         if value is None:
             raise jinja2.TemplateRuntimeError(
                 "a template printed None; write `<< value or '' >>` where a value may be missing"
@@ -184,6 +203,13 @@ def make_environment(template_set: TemplateSet) -> jinja2.Environment:
 
 def render_post(post: PostData, template_set: TemplateSet) -> str:
     """The post's ``index.md`` text."""
+    post = dataclasses.replace(
+        post,
+        title=TitleText(plain_title(post.title)),
+        original_title=(
+            TitleText(plain_title(post.original_title)) if post.original_title else None
+        ),
+    )
     env = make_environment(template_set)
     try:
         template = env.get_template(POST_TEMPLATE)

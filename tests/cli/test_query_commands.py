@@ -129,7 +129,7 @@ def test_sql_is_read_only_and_time_limited(archive):
     assert json.loads(ok.output) == [{"n": 124}]
     write = run("sql", "DELETE FROM comments", "--db", archive)
     assert write.exit_code == 1
-    assert "readonly database" in write.output
+    assert "matome sql only reads" in write.output
     slow = run(
         "sql",
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n",

@@ -23,7 +23,7 @@ def invoke(db_path: Path):
 def test_export_a_day_then_again(invoke, thread, site) -> None:
     thread(101, "LIMO: Less Is More for Reasoning")
     thread(102, "Not translated", title_ja="", rank=2)
-    result = invoke("--day", "2025-02-09", "--out", str(site), "--format", "kaigai")
+    result = invoke("--day", "2025-02-09", "--out", str(site), "--template-set", "kaigai")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == (
@@ -31,9 +31,9 @@ def test_export_a_day_then_again(invoke, thread, site) -> None:
         "  (3 comments, 1 highlighted)"
     )
     assert lines[1].startswith("skipped    2025-02-09  story 102: title not translated yet")
-    assert lines[2] == f"1 new, 0 changed, 0 unchanged, 1 skipped → {site} (format kaigai)"
+    assert lines[2] == f"1 new, 0 changed, 0 unchanged, 1 skipped → {site} (template set kaigai)"
     assert lines[3] == f"note: {site} has no Hugo config yet: run `matome site init {site}`"
-    again = invoke("--day", "2025-02-09", "--out", str(site), "--format", "kaigai")
+    again = invoke("--day", "2025-02-09", "--out", str(site), "--template-set", "kaigai")
     assert again.output.splitlines()[0].startswith("unchanged  2025-02-09")
     assert "note:" not in again.output
 
@@ -61,9 +61,13 @@ def test_limits_are_options(invoke, thread, site) -> None:
         ([], 2, "give either --day or --story"),
         (["--day", "2025-02-09", "--story", "1"], 2, "give either --day or --story"),
         (["--story", "1", "--limit", "3"], 2, "--limit and --source go with --day"),
-        (["--day", "2025-02-09", "--format", "nope"], 1, "Error: unknown format 'nope'"),
+        (
+            ["--day", "2025-02-09", "--template-set", "nope"],
+            1,
+            "Error: unknown template set 'nope'",
+        ),
         (["--story", "5"], 1, "Error: story 5 not in the database: crawl the thread first"),
-        (["--day", "2031-01-01"], 1, "Error: nothing to export for 2031-01-01"),
+        (["--day", "2024-01-01"], 1, "Error: nothing to export for 2024-01-01"),
         (["--day", "yesterday"], 2, "Invalid value for '--day'"),
         (["--day", "2025-02-09", "--git-commit"], 1, "is not a git work tree: run `git init"),
     ],

