@@ -298,3 +298,23 @@ def failure_reasons(
     for story_id, listing_day, reason in rows:
         reasons[str(story_id) if story_id is not None else f"front {listing_day}"] = reason
     return reasons
+
+
+def threads_stored_at(session: Session, story_ids: Iterable[int], crawled_at: datetime) -> set[int]:
+    """Those of ``story_ids`` whose whole thread was last stored at ``crawled_at`` exactly.
+
+    A dump import stores threads with the dump's snapshot time, so this is what
+    an earlier run of the same import already did (and a re-run skips).
+    """
+    ids = list(story_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            session.scalars(
+                select(Story.id).where(
+                    Story.id.in_(ids[start : start + 500]),
+                    Story.last_crawled_at == crawled_at.replace(microsecond=0),
+                )
+            )
+        )
+    return found
