@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from db.engine import connect
 from matome_crawl.dump import import_dump
+from matome_crawl.dump.read import api_items, scan
+from matome_crawl.hn.firebase import parse_item
 from tests.crawl.conftest import run_matome
-from tests.dump.dumps import THREAD_ID, fixture_items, thread_answers, write_jsonl, write_parquet
+from tests.dump.dumps import (
+    FIREBASE,
+    FIREBASE_ITEMS,
+    THREAD_ID,
+    fixture_items,
+    thread_answers,
+    write_jsonl,
+    write_parquet,
+)
 
 # Crawl timestamps differ between a crawl and an import; every other column must not.
 SEEN = {"first_seen_at", "last_seen_at", "last_crawled_at"}
@@ -223,3 +235,17 @@ def test_unreadable_and_wrong_dumps_are_one_line_errors(tmp_path, db_path):
         assert "Traceback" not in result.stderr
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_reader_items_equal_the_api_parser_items(tmp_path, suffix):
+    raw = [(FIREBASE / name).read_bytes() for name in FIREBASE_ITEMS]
+    path = tmp_path / f"items{suffix}"
+    (write_parquet if suffix == ".parquet" else write_jsonl)(path, [json.loads(b) for b in raw])
+
+    read = [row.item for batch in scan([path]) for row in api_items(batch)]
+
+    expected = [parse_item(name, body) for name, body in zip(FIREBASE_ITEMS, raw, strict=True)]
+    if suffix == ".parquet":  # the public dumps' columns have no ``parts``
+        expected = [replace(e, parts=()) for e in expected]
+    assert read == expected
