@@ -133,8 +133,11 @@ def import_dump(
             table = spill.read(day)
             spill.drop(day)
             if table is not None:
-                _store_day(database, day, table, snapshot, top, batch_comments, counts, state)
-                state.items += table.num_rows
+                done_before = state.items
+                _store_day(
+                    database, day, table, snapshot, top, batch_comments, counts, state, report
+                )
+                state.items = done_before + table.num_rows
             state.days_done += 1
             report(state)
     return ImportResult(
@@ -274,6 +277,7 @@ def _store_day(
     batch_comments: int,
     counts: _Counts,
     state: ImportProgress,
+    report: Callable[[ImportProgress], None],
 ) -> None:
     day = EPOCH + timedelta(days=day_number)
     threads: dict[int, dict[int, ApiItem]] = {}
@@ -308,6 +312,8 @@ def _store_day(
             counts.stored += 1
             counts.comments += result.comments
             state.threads, state.comments = counts.stored, counts.comments
+            state.items += len(items)
+            report(state)
             pending_comments += result.comments
             if pending_comments >= batch_comments:
                 session.commit()
