@@ -300,11 +300,14 @@ def failure_reasons(
     return reasons
 
 
-def threads_stored_at(session: Session, story_ids: Iterable[int], crawled_at: datetime) -> set[int]:
-    """Those of ``story_ids`` whose whole thread was last stored at ``crawled_at`` exactly.
+def threads_stored_since(
+    session: Session, story_ids: Iterable[int], crawled_at: datetime
+) -> set[int]:
+    """Those of ``story_ids`` whose whole thread was stored at ``crawled_at`` or later.
 
-    A dump import stores threads with the dump's snapshot time, so this is what
-    an earlier run of the same import already did (and a re-run skips).
+    A dump import stores threads with the dump's snapshot time: a thread stored
+    at that time is one this dump already stored, and one stored later comes
+    from a fresher crawl that an older dump must not overwrite.
     """
     ids = list(story_ids)
     found: set[int] = set()
@@ -313,7 +316,7 @@ def threads_stored_at(session: Session, story_ids: Iterable[int], crawled_at: da
             session.scalars(
                 select(Story.id).where(
                     Story.id.in_(ids[start : start + 500]),
-                    Story.last_crawled_at == crawled_at.replace(microsecond=0),
+                    Story.last_crawled_at >= crawled_at.replace(microsecond=0),
                 )
             )
         )

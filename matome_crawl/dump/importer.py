@@ -21,6 +21,8 @@ Three streaming passes over the dump, memory bounded by one UTC day's items:
 Threads are stored with the dump's snapshot time (the newest file's mtime) as
 their crawl time, so a re-run skips every thread this dump already stored:
 re-importing stores nothing twice and a killed import resumes where it stopped.
+A thread stored later than the snapshot (a fresher crawl) is skipped too: an
+older dump would mark its newer comments as vanished.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from db.engine import Database
-from db.store import record_crawl_failure, store_listing, store_thread, threads_stored_at
+from db.store import record_crawl_failure, store_listing, store_thread, threads_stored_since
 from matome_crawl.dump.read import DumpError, api_items, dump_files, scan
 from matome_crawl.dump.spill import DaySpill
 from matome_crawl.hn.firebase import STORY_KINDS, ApiItem, build_thread, story_from_item
@@ -71,7 +73,7 @@ class ImportResult:
     items: int  # rows in the dump
     days: int  # days with at least one story
     threads_stored: int
-    threads_skipped: int  # already stored from this dump
+    threads_skipped: int  # already stored from this dump, or from a later crawl
     threads_failed: int
     comments: int
     listing_rows: int
@@ -290,7 +292,7 @@ def _store_day(
         key=lambda s: s.id,
     )
     with database.sessions.begin() as session:
-        done = threads_stored_at(session, [s.id for s in stories], snapshot)
+        done = threads_stored_since(session, [s.id for s in stories], snapshot)
     pending_comments = 0
     session = database.sessions()
     session.begin()

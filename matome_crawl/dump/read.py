@@ -151,7 +151,7 @@ def _jsonl(path: Path, columns: Sequence[str], batch_rows: int) -> Iterator[pa.R
                     rows = []
             if rows:
                 yield pa.RecordBatch.from_pylist(rows, schema=schema)
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError, pa.ArrowException) as exc:
         raise DumpError(f"{path}: cannot read JSON lines ({exc})") from exc
 
 
@@ -170,13 +170,16 @@ def _json_row(path: Path, number: int, line: str, columns: Sequence[str]) -> dic
     row: dict[str, Any] = {}
     for name in columns:
         value = data.get(name)
-        if name == "time" and isinstance(value, str):
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            value = int(value.replace(tzinfo=value.tzinfo or UTC).timestamp())
-        elif name in INT_COLUMNS:
-            value = _int(value)
-        elif name in LIST_COLUMNS and value is not None:
-            value = [int(v) for v in value]
+        try:
+            if name == "time" and isinstance(value, str):
+                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                value = int(value.replace(tzinfo=value.tzinfo or UTC).timestamp())
+            elif name in INT_COLUMNS:
+                value = _int(value)
+            elif name in LIST_COLUMNS and value is not None:
+                value = [int(v) for v in value]
+        except (TypeError, ValueError) as exc:
+            raise DumpError(f"{path}:{number}: bad {name} {value!r} ({exc})") from exc
         row[name] = value
     return row
 

@@ -222,11 +222,14 @@ def test_unreadable_and_wrong_dumps_are_one_line_errors(tmp_path, db_path):
     pq.write_table(pq.read_table(wrong).drop_columns(["kids", "dead"]), wrong)
     bad_line = tmp_path / "bad.jsonl"
     bad_line.write_text('{"id": 1, "type": "story"}\n{"id": \n')
+    bad_value = tmp_path / "bad_value.jsonl"
+    bad_value.write_text('{"id": 1, "type": "story", "score": "many"}\n')
 
     for path, message in [
         (broken, "broken.parquet: cannot read Parquet"),
         (wrong, "wrong.parquet: not an HN item dump, missing columns: kids, dead"),
         (bad_line, "bad.jsonl:2: not JSON"),
+        (bad_value, "bad_value.jsonl:1: bad score 'many'"),
         (tmp_path / "nowhere", "nowhere: no such file or directory"),
         (tmp_path / "notes.txt", "notes.txt: no such file or directory"),
     ]:
@@ -234,7 +237,9 @@ def test_unreadable_and_wrong_dumps_are_one_line_errors(tmp_path, db_path):
         assert result.returncode == 1, path
         assert "Traceback" not in result.stderr
         lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and message in lines[0], result.stderr
+        errors = [line for line in lines if not line.startswith("import ")]  # progress lines
+        assert len(errors) == 1 and message in errors[0], result.stderr
+        assert errors[0].startswith("Error: ") and lines[-1] == errors[0]
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
@@ -249,3 +254,23 @@ def test_reader_items_equal_the_api_parser_items(tmp_path, suffix):
     if suffix == ".parquet":  # the public dumps' columns have no ``parts``
         expected = [replace(e, parts=()) for e in expected]
     assert read == expected
+
+
+def test_an_older_dump_never_overwrites_a_fresher_crawl(tmp_path, db_path):
+    items = fixture_items()
+    dump = write_parquet(tmp_path / "hn.parquet", items)
+    fresh = imported(db_path, dump)  # stands for a crawl newer than the dump below
+    before = archive(db_path)
+    reply = next(i for i in items if i.get("top_level_parent") == THREAD_ID)
+    items.remove(reply)  # the older dump lacks a reply the fresher crawl has
+    old = write_parquet(tmp_path / "old.parquet", items)
+    os.utime(old, (fresh.snapshot.timestamp() - 3600,) * 2)
+
+    result = imported(db_path, old)
+
+    assert (result.threads_stored, result.threads_skipped) == (0, 5)
+    assert archive(db_path) == before
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM comments WHERE missing_since IS NOT NULL"
+        ).fetchone() == (0,)
