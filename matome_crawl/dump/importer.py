@@ -78,7 +78,8 @@ class ImportResult:
     comments: int
     listing_rows: int
     seconds: float
-    snapshot: datetime
+    snapshot: datetime  # the crawl time its threads were stored with
+    listed_days: tuple[date, ...] = ()  # days whose 'dump' listing was stored, in order
 
 
 @dataclass
@@ -153,6 +154,7 @@ def import_dump(
         listing_rows=counts.listing_rows,
         seconds=time.monotonic() - started,
         snapshot=snapshot,
+        listed_days=tuple(EPOCH + timedelta(days=d) for d in days),
     )
 
 
@@ -308,7 +310,8 @@ def _store_day(
                 counts.failed += 1
                 reason = f"dump: thread {story.id} cannot be built ({type(exc).__name__}: {exc})"
                 logger.warning("%s", reason)
-                record_crawl_failure(session, reason=reason, failed_at=snapshot, story_id=story.id)
+                failed_at = datetime.now(UTC)
+                record_crawl_failure(session, reason=reason, failed_at=failed_at, story_id=story.id)
                 continue
             result = store_thread(session, thread, snapshot)
             counts.stored += 1

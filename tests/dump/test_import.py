@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,7 @@ def test_reimport_stores_nothing_twice_and_a_new_dump_updates(tmp_path, db_path)
     dump = write_parquet(tmp_path / "hn.parquet", items)
     first = imported(db_path, dump)
     before = archive(db_path)
+    assert first.listed_days[-1] == date(2026, 5, 31) and len(first.listed_days) == 5
 
     second = imported(db_path, dump)
 
