@@ -298,3 +298,26 @@ def failure_reasons(
     for story_id, listing_day, reason in rows:
         reasons[str(story_id) if story_id is not None else f"front {listing_day}"] = reason
     return reasons
+
+
+def threads_stored_since(
+    session: Session, story_ids: Iterable[int], crawled_at: datetime
+) -> set[int]:
+    """Those of ``story_ids`` whose whole thread was stored at ``crawled_at`` or later.
+
+    A dump import stores threads with the dump's snapshot time: a thread stored
+    at that time is one this dump already stored, and one stored later comes
+    from a fresher crawl that an older dump must not overwrite.
+    """
+    ids = list(story_ids)
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            session.scalars(
+                select(Story.id).where(
+                    Story.id.in_(ids[start : start + 500]),
+                    Story.last_crawled_at >= crawled_at.replace(microsecond=0),
+                )
+            )
+        )
+    return found

@@ -8,6 +8,7 @@ from matome_crawl.cli import (
     db_commands,
     demo_commands,
     export_commands,
+    import_commands,
     model_commands,
     query_commands,
     site_commands,
@@ -25,6 +26,7 @@ cli.add_command(translate_commands.translate)
 cli.add_command(model_commands.model)
 cli.add_command(export_commands.export)
 cli.add_command(site_commands.site)
+cli.add_command(import_commands.import_)
 for command in (
     query_commands.search,
     query_commands.threads,
