@@ -7,21 +7,102 @@ import functools
 import io
 import json
 import logging
+import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from db.engine import DB_URL_ENV, ArchiveError, Database, connect
+if TYPE_CHECKING:
+    from db.engine import Database
+
+# The archive's environment variable (db.engine reads the same one; a test keeps them equal).
+# The CLI imports nothing heavy at start: `matome --help` and shell completion stay fast.
+DB_URL_ENV = "MATOME_DB_URL"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class MatomeGroup(click.Group):
+    """The command group, with every failure as one line on stderr and a nonzero exit.
+
+    Click prints a usage error as three lines (usage, a hint, the error); a cron
+    log gets one, with where to find help. An unexpected exception is one line
+    too, with its traceback only under ``-vv`` (or ``MATOME_TRACEBACK=1``).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # name → ("module:attribute", short help): imported only when the command runs
+        self.lazy_commands: dict[str, tuple[str, str]] = {}
+
+    def add_lazy_command(self, name: str, target: str, short_help: str) -> None:
+        self.lazy_commands[name] = (target, short_help)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            import importlib
+
+            target, short_help = self.lazy_commands[cmd_name]
+            module_name, attribute = target.split(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            command.short_help = short_help  # the list and the command's help say the same
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the short helps on record, importing no command module."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy_commands and name not in self.commands:
+                rows.append((name, self.lazy_commands[name][1]))
+            else:
+                command = self.get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit=formatter.width - 16)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx is not None else "matome"
+            click.echo(f"Error: {exc.format_message()} (see `{command} --help`)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("Error: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug: still one line, the traceback on request
+            if os.environ.get("MATOME_TRACEBACK") or logging.getLogger().level <= logging.DEBUG:
+                raise
+            name = type(exc).__name__
+            click.echo(
+                f"Error: unexpected {name}: {str(exc).splitlines()[0] if str(exc) else ''} "
+                "(run with -vv or MATOME_TRACEBACK=1 for the traceback)",
+                err=True,
+            )
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=MatomeGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(package_name="matome-crawl", prog_name="matome")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
@@ -113,6 +194,8 @@ def open_database(db_url: str | None, *, migrate: bool = True, read_only: bool =
     ``read_only=True``: the archive must exist at the newest schema, and nothing
     is created or written (it may sit on read-only storage).
     """
+    from db.engine import ArchiveError, connect
+
     try:
         return connect(db_url, migrate=migrate, read_only=read_only)
     except ArchiveError as exc:  # its message is one line, the password hidden
