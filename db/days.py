@@ -18,8 +18,8 @@ STAGES = ("listed", "crawled", "translated", "exported")
 INTERRUPTED = "interrupted"
 
 
-def listed_entries(session: Session, day: date) -> list[ListingEntry]:
-    """The stored front page of ``day`` (past front pages only), in rank order.
+def listed_entries(session: Session, day: date, source: str = "front") -> list[ListingEntry]:
+    """The stored listing of ``day`` in rank order: its past front page, or a dump's top stories.
 
     Points and comment counts are the listing's own, so the day's top threads
     stay the same whatever later crawls learn about the stories.
@@ -27,7 +27,7 @@ def listed_entries(session: Session, day: date) -> list[ListingEntry]:
     rows = session.execute(
         select(FrontPage.rank, FrontPage.score, FrontPage.comment_count, Story)
         .join(Story, Story.id == FrontPage.story_id)
-        .where(FrontPage.day == day, FrontPage.source == "front")
+        .where(FrontPage.day == day, FrontPage.source == source)
         .order_by(FrontPage.rank)
     ).all()
     return [

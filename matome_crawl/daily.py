@@ -35,9 +35,15 @@ DayStage = Callable[[Sequence[date]], object]
 class DayOptions:
     top: int = 10
     pages: int = 1
-    source: str = "html"  # or "api"
+    source: str = "html"  # "api": threads from the official API; "dump": no request at all
     api_url: str | None = None
     batch_days: int = 7  # days crawled before translating and exporting them
+    dump_paths: tuple[str, ...] = ()  # with source "dump": the files or folders to import
+
+    @property
+    def listing_source(self) -> str:
+        """The ``front_pages.source`` a day's threads are chosen from."""
+        return "dump" if self.source == "dump" else "front"
 
 
 @dataclass
@@ -125,25 +131,27 @@ def _batches(days: Sequence[date], size: int) -> Iterator[list[date]]:
         yield list(days[start : start + size])
 
 
-def top_ids(database: Database, day: date, top: int) -> list[int] | None:
+def top_ids(database: Database, day: date, top: int, source: str = "front") -> list[int] | None:
     """The day's top thread ids from its stored front page; None when it is not stored.
 
     A stored front page that yields no thread while threads are asked for is
     treated as not stored (listed again): a real front page always has some.
     """
     with database.sessions() as session:
-        entries = listed_entries(session, day)
+        entries = listed_entries(session, day, source)
     if not entries:
         return None
     ids = top_threads(entries, top)
     return ids if ids or top == 0 else None
 
 
-def plan_crawl(database: Database, days: Sequence[date], top: int) -> CrawlPlan:
+def plan_crawl(
+    database: Database, days: Sequence[date], top: int, source: str = "front"
+) -> CrawlPlan:
     list_days: list[date] = []
     thread_ids: list[int] = []
     for day in days:
-        ids = top_ids(database, day, top)
+        ids = top_ids(database, day, top, source)
         if ids is None:
             list_days.append(day)
             continue
@@ -153,17 +161,21 @@ def plan_crawl(database: Database, days: Sequence[date], top: int) -> CrawlPlan:
     return CrawlPlan(list_days, list(dict.fromkeys(thread_ids)))
 
 
-def check_crawled(database: Database, day: date, top: int, since: datetime) -> DayOutcome:
+def check_crawled(
+    database: Database, day: date, top: int, since: datetime, source: str = "front"
+) -> DayOutcome:
     """Whether the day's front page and every one of its top threads are stored.
 
     Reasons for what is missing come from the archive's ``crawl_failures``
     (recorded by the crawl since ``since``), never an empty string.
     """
-    ids = top_ids(database, day, top)
+    ids = top_ids(database, day, top, source)
     if ids is None:
         with database.sessions() as session:
-            if listed_entries(session, day):
+            if listed_entries(session, day, source):
                 return DayOutcome(day, False, error="the front page lists no story with a thread")
+        if source == "dump":
+            return DayOutcome(day, False, error="the dump holds no story posted that day")
             why = failure_reasons(session, days=[day.isoformat()], since=since).get(f"front {day}")
         return DayOutcome(
             day, False, error=f"front page not stored: {why or 'no reason recorded; see the log'}"
@@ -216,6 +228,13 @@ class DayRun:
         """Returns one outcome per day finished or failed; fewer when interrupted."""
         self.progress.total = len(days)
         outcomes: list[DayOutcome] = []
+        if self.options.source == "dump" and days:
+            self._stage("importing")
+            try:
+                self._import_dump(days)
+            except KeyboardInterrupt:
+                self.interrupted = True
+                return outcomes
         with ExitStack() as crawler_scope:
             session: CrawlSession | None = None
 
@@ -246,23 +265,42 @@ class DayRun:
                 outcomes.extend(done)
         return outcomes
 
+    def _import_dump(self, days: Sequence[date]) -> None:
+        """Store the range's threads and listings from the dump (resumable, no request to HN)."""
+        from matome_crawl.dump import import_dump
+
+        result = import_dump(
+            self.database,
+            list(self.options.dump_paths),
+            first=min(days),
+            last=max(days),
+            top=self.options.top,
+        )
+        logger.info(
+            "imported %d thread(s) (%d already stored) from %d file(s)",
+            result.threads_stored,
+            result.threads_skipped,
+            result.files,
+        )
+
     def _batch(
         self, batch: list[date], crawl_session: Callable[[], CrawlSession]
     ) -> list[DayOutcome] | None:
         """One batch through every stage; None when interrupted."""
         for day in batch:
             self.mark(day, "running", attempt=True)
-        plan = plan_crawl(self.database, batch, self.options.top)
+        source = self.options.listing_source
+        plan = plan_crawl(self.database, batch, self.options.top, source)
         since = datetime.now(UTC)
         crawler_stopped: str | None = None
-        if not plan.empty:
+        if not plan.empty and self.options.source != "dump":  # a dump source sends no request
             self._stage("crawling")
             report = crawl_session().crawl(**plan.job(self.options).arguments)
             if report.interrupted:
                 self.interrupted = True
                 return None
             crawler_stopped = report.finish_reason
-        checked = [check_crawled(self.database, d, self.options.top, since) for d in batch]
+        checked = [check_crawled(self.database, d, self.options.top, since, source) for d in batch]
         if crawler_stopped:
             checked = [
                 o if o.ok else DayOutcome(o.day, False, o.threads, o.comments,

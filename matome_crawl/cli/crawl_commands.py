@@ -31,14 +31,16 @@ def top_option(help_text: str = "Threads to crawl, by points.") -> Callable[[F],
 
 def source_options(func: F) -> F:
     """Where pages come from and how politely: shared by crawl, run and backfill."""
+    sources = ["html", "api", "dump"] if func.__name__ == "backfill" else ["html", "api"]
     options = [
         click.option(
             "--source",
-            type=click.Choice(["html", "api"]),
+            type=click.Choice(sources),
             default="html",
             show_default=True,
             help="Threads from the site's pages, or from the official API (one request per "
-            "item, no crawl delay; the day's listing still comes from the site).",
+            "item, no crawl delay; the day's listing still comes from the site)"
+            + ("; or from --dump files, with no request at all." if "dump" in sources else "."),
         ),
         click.option(
             "--delay",

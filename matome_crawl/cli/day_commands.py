@@ -73,6 +73,7 @@ def build_stages(
     out_dir: Path | None,
     progress: DaysProgress,
     on_progress: Callable[[], None],
+    listing_source: str = "front",
 ) -> Stages:
     """The translate and export stages the options ask for."""
     from matome_crawl.stages import ExportDays, TranslateDays
@@ -100,7 +101,7 @@ def build_stages(
         settings = {
             "format": params["format_name"],
             "allow_untranslated": params["allow_untranslated"],
-            "sources": ("front",),
+            "sources": (listing_source,),
         }
         export = ExportDays(database, out_dir, settings)
     from matome_crawl.export import ExportError
@@ -136,7 +137,9 @@ def run_days_with_display(
             database = open_database(db_url)
             try:
                 with day_display(progress) as (update, on_day):
-                    stages = build_stages(database, stage_params, out_dir, progress, update)
+                    stages = build_stages(
+                        database, stage_params, out_dir, progress, update, options.listing_source
+                    )
                     if resume:
                         todo = days_to_do(database, days, stages.final)
                         if len(todo) < len(days):
@@ -273,6 +276,15 @@ def report(outcomes: list[DayOutcome], days: Sequence[date]) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Also export each day's posts into this Hugo site (created if missing).",
 )
+@click.option(
+    "--dump",
+    "dump_paths",
+    multiple=True,
+    type=click.Path(exists=True),
+    metavar="PATH",
+    help="Archive the days from HN item dumps (Parquet, JSON lines; repeatable) instead of "
+    "crawling: no request to HN at all (implies --source dump).",
+)
 @source_options
 @stage_options
 @db_option
@@ -283,6 +295,7 @@ def backfill(
     jobs: int,
     batch_days: int,
     out_dir: Path | None,
+    dump_paths: tuple[str, ...],
     source: str,
     delay: float | None,
     base_url: str | None,
@@ -300,10 +313,17 @@ def backfill(
         days = day_range(first.date(), last.date())
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--to") from exc
+    if dump_paths:
+        source = "dump"
+    elif source == "dump":
+        raise click.UsageError("--source dump needs --dump PATH (the files or folders to import)")
+    options = DayOptions(
+        top=top, source=source, api_url=api_url, batch_days=batch_days, dump_paths=dump_paths
+    )
     run_days_with_display(
         days,
         db_url=db_url,
-        options=DayOptions(top=top, source=source, api_url=api_url, batch_days=batch_days),
+        options=options,
         stage_params=stage_params,
         out_dir=out_dir,
         delay=delay,

@@ -46,21 +46,29 @@ def import_(
     """
     if first and last and first > last:
         raise click.UsageError("--from must not be after --to")
-    database = open_database(db_url)
+    from db.lock import ArchiveLocked, archive_lock
+    from matome_crawl.cli.day_commands import EXIT_LOCKED
+
     try:
-        with interrupt_on_sigterm(), _progress() as report:
-            result = import_dump(
-                database,
-                paths,
-                first=first.date() if first else None,
-                last=last.date() if last else None,
-                top=top,
-                progress=report,
-            )
+        with archive_lock(db_url, "import"):  # one writer at a time, as run and backfill
+            database = open_database(db_url)
+            try:
+                with interrupt_on_sigterm(), _progress() as report:
+                    result = import_dump(
+                        database,
+                        paths,
+                        first=first.date() if first else None,
+                        last=last.date() if last else None,
+                        top=top,
+                        progress=report,
+                    )
+            finally:
+                database.dispose()
     except DumpError as exc:
         raise click.ClickException(str(exc)) from exc
-    finally:
-        database.dispose()
+    except ArchiveLocked as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(EXIT_LOCKED) from None
     click.echo(summary(result, database.url))
 
 
