@@ -93,7 +93,11 @@ def test_scrapyd_deploy_and_schedule_thread_stores_rows(scrapyd, tmp_path) -> No
 
     archive = tmp_path / "archive.sqlite3"
     routes = Routes()
-    routes.add("/robots.txt", ROBOTS)
+    # HN's real rules, less its Crawl-delay: a larger robots.txt delay wins over the
+    # HN_CRAWL_DELAY=0 of the job, and would hold the thread page back 30 s.
+    robots = ROBOTS.read_bytes()
+    assert b"Crawl-delay: 30\n" in robots
+    routes.add("/robots.txt", robots.replace(b"Crawl-delay: 30\n", b""))
     routes.add(f"/item?id={THREAD_ID}", THREAD_PAGE)
     with serve(routes) as hn:
         job = call(
