@@ -13,18 +13,16 @@ In the repository ``templates/``, ``db/`` and ``pipelines/`` sit next to
 
 from __future__ import annotations
 
-import hashlib
-import importlib.abc
-import importlib.resources
 import importlib.util
 import os
-import shutil
 import sys
-import tempfile
 from importlib.machinery import ModuleSpec
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 PACKAGE = "matome_crawl"
 # Top-level name in the repository -> where the wheel installs it.
@@ -33,8 +31,11 @@ _TEMPLATES = "_templates"
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
 
-class _InstalledAs(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+class _InstalledAs:
     """Imports ``db`` as the package installed at ``matome_crawl._db`` (and so on).
+
+    A meta path finder and its loader; ``importlib.abc`` is not imported for the
+    base classes, since every ``matome`` command (and its Tab completion) pays for it.
 
     The module keeps the installed package's spec, so its submodules and
     ``importlib.resources`` are found where the wheel (or the egg) put them.
@@ -81,6 +82,8 @@ def install_aliases() -> None:
 
 def templates_dir() -> Path:
     """The built-in template sets and site skeleton (``templates/`` in the repository)."""
+    import importlib.resources  # here: only export pays for it
+
     installed = importlib.resources.files(PACKAGE).joinpath(_TEMPLATES)
     if installed.is_dir():
         return real_path(installed)
@@ -89,6 +92,8 @@ def templates_dir() -> Path:
 
 def package_path(package: str | ModuleType, *parts: str) -> Path:
     """A real path for ``parts`` inside ``package`` (a file or a directory)."""
+    import importlib.resources
+
     return real_path(importlib.resources.files(package).joinpath(*parts))
 
 
@@ -96,6 +101,8 @@ def real_path(resource: Traversable) -> Path:
     """``resource`` itself when it is on disk, else a cached copy of it on disk."""
     if isinstance(resource, Path):
         return resource
+    import hashlib  # the zipped-egg case only
+
     if not (resource.is_file() or resource.is_dir()):
         raise FileNotFoundError(f"package data missing: {resource}")
     files = dict(_walk(resource))
@@ -128,6 +135,9 @@ def _walk(resource: Traversable, prefix: str = "") -> list[tuple[str, bytes]]:
 
 def _write_atomically(target: Path, files: dict[str, bytes]) -> None:
     """Write ``files`` under ``target``; a concurrent writer of the same content may win."""
+    import shutil
+    import tempfile
+
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
