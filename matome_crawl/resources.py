@@ -66,8 +66,11 @@ class _InstalledAs:
 def install_aliases() -> None:
     """Make ``import db`` / ``import pipelines`` find the copies installed under this package.
 
-    Nothing is imported here (the alias acts on first import). In a checkout the
-    top-level folders are importable as they are, and nothing is installed.
+    Nothing is imported here (the alias acts on first import). In a bare checkout
+    ``matome_crawl._db`` does not exist and nothing is installed: the top-level
+    folders are imported as they are. An editable install maps ``matome_crawl._db``
+    to the repository's ``db/``, so both names give the same files; a name
+    already imported is never replaced.
     """
     if any(isinstance(finder, _InstalledAs) for finder in sys.meta_path):
         return
