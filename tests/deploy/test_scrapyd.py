@@ -69,6 +69,8 @@ def scrapyd(tmp_path: Path) -> Iterator[str]:
             except OSError:
                 assert process.poll() is None, (home / "scrapyd.out").read_text()
                 time.sleep(0.1)
+        else:
+            pytest.fail(f"scrapyd did not answer: {(home / 'scrapyd.out').read_text()}")
         yield url
     finally:
         process.terminate()
