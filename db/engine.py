@@ -29,12 +29,15 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from matome_crawl.resources import package_path
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_DB_URL = "sqlite:///matome.sqlite3"
 DB_URL_ENV = "MATOME_DB_URL"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# A real directory even when db/ is inside a zipped egg (Scrapyd): Alembic needs one.
+MIGRATIONS_DIR = package_path(__package__ or "db", "migrations")
 # Held for the length of a schema upgrade on PostgreSQL (not the run lock's key).
 SCHEMA_LOCK_KEY = 0x6D61746F6D6573  # "matomes"
 # The pip extra that installs each driver the product supports.

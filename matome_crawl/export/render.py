@@ -41,8 +41,9 @@ from matome_crawl.export.escape import (
     toml_value,
 )
 from matome_crawl.export.model import DEFAULT_TEMPLATE_SET, ExportError, PostData
+from matome_crawl.resources import templates_dir
 
-TEMPLATES_ROOT = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES_ROOT = templates_dir()
 # Jinja's own {{ }} and {% %} would clash with Hugo's {{< shortcode >}}.
 DELIMITERS = {
     "block_start_string": "<%",

@@ -28,8 +28,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from matome_crawl.export.model import ExportError
+from matome_crawl.resources import package_path
 
-DEFAULT_RULES = Path(__file__).with_name("tag_rules.toml")
+DEFAULT_RULES = package_path(__package__ or "matome_crawl.export", "tag_rules.toml")
 MAX_TAGS = 5
 
 _RULE_KEYS = {"tags", "names", "words", "patterns", "domains"}
