@@ -171,11 +171,11 @@ def check_crawled(
     """
     ids = top_ids(database, day, top, source)
     if ids is None:
+        if source == "dump":
+            return DayOutcome(day, False, error="the dump holds no story posted that day")
         with database.sessions() as session:
             if listed_entries(session, day, source):
                 return DayOutcome(day, False, error="the front page lists no story with a thread")
-        if source == "dump":
-            return DayOutcome(day, False, error="the dump holds no story posted that day")
             why = failure_reasons(session, days=[day.isoformat()], since=since).get(f"front {day}")
         return DayOutcome(
             day, False, error=f"front page not stored: {why or 'no reason recorded; see the log'}"

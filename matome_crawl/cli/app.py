@@ -28,6 +28,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+# Optional parts of the product (pyproject's extras) by the module a command misses.
+OPTIONAL_MODULES = {
+    "pyarrow": "dump",
+    "numpy": "dump",
+    "torch": "translate",
+    "transformers": "translate",
+    "ctranslate2": "translate",
+    "sentencepiece": "translate",
+    "tokenizers": "translate",
+    "pysbd": "translate",
+    "huggingface_hub": "translate",
+    "psycopg": "postgres",
+    "datasette": "datasette",
+}
+
+
 class MatomeGroup(click.Group):
     """The command group, with every failure as one line on stderr and a nonzero exit.
 
@@ -89,6 +105,16 @@ class MatomeGroup(click.Group):
         except (click.exceptions.Abort, KeyboardInterrupt):
             click.echo("Error: interrupted", err=True)
             sys.exit(130)
+        except ModuleNotFoundError as exc:
+            extra = OPTIONAL_MODULES.get((exc.name or "").split(".")[0])
+            if extra is None:
+                raise
+            click.echo(
+                f"Error: this needs the optional package {exc.name!r}: "
+                f"pip install 'matome-crawl[{extra}]'",
+                err=True,
+            )
+            sys.exit(1)
         except Exception as exc:  # a bug: still one line, the traceback on request
             if os.environ.get("MATOME_TRACEBACK") or logging.getLogger().level <= logging.DEBUG:
                 raise

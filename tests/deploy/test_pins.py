@@ -54,3 +54,9 @@ def test_base_install_does_not_pull_the_translation_stack() -> None:
     assert not base & HEAVY
     assert {_key(line) for line in project()["optional-dependencies"]["translate"]} >= HEAVY
     assert project()["optional-dependencies"]["postgres"] == ["psycopg[binary]==3.3.9"]
+
+
+def test_every_optional_module_names_an_extra_that_exists() -> None:
+    from matome_crawl.cli.app import OPTIONAL_MODULES
+
+    assert set(OPTIONAL_MODULES.values()) <= set(project()["optional-dependencies"])
