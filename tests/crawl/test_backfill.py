@@ -70,11 +70,11 @@ def test_failed_day_keeps_its_reason_and_a_rerun_fetches_only_what_is_missing(si
 
 
 def start_slow_backfill(site, db_path):
-    """A backfill with a 1 s crawl delay in its own process; returns once a thread is stored."""
+    """A backfill with a 0.5 s crawl delay in its own process; returns once a thread is stored."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     args = [sys.executable, "-m", "matome_crawl", "backfill", "--from", "2026-04-04",
             "--to", "2026-04-04", "--top", "3", "--base-url", site.url, "--db", str(db_path),
-            "--delay", "1", "--no-translate"]  # fmt: skip
+            "--delay", "0.5", "--no-translate"]  # fmt: skip
     process = subprocess.Popen(args, env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)  # fmt: skip
     deadline = time.monotonic() + 60
