@@ -1,21 +1,14 @@
-"""The same guarantees on a real PostgreSQL server (started here; skipped where there is none)."""
+"""The same guarantees on a real PostgreSQL server (the session's cluster, tests/pg.py)."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator
-from itertools import count
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
 from sqlalchemy.exc import InternalError
 
 from db.days import set_day
@@ -25,58 +18,6 @@ from matome_crawl.cli import cli
 from tests.db.conftest import DAY
 
 FORK = multiprocessing.get_context("fork")
-_names = count()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster on 127.0.0.1 (trust auth); yields its base URL."""
-    if not (shutil.which("initdb") and shutil.which("pg_ctl") and shutil.which("runuser")):
-        pytest.skip("PostgreSQL server binaries are not installed")
-    if os.geteuid() != 0:
-        pytest.skip("starting PostgreSQL here needs root (to run it as the postgres user)")
-    home = Path(tempfile.mkdtemp(prefix="matome-pg-"))
-    shutil.chown(home, "postgres")
-    port = _free_port()
-    as_postgres = ["runuser", "-u", "postgres", "--"]
-    data = home / "data"
-    try:
-        subprocess.run(
-            [*as_postgres, "initdb", "-D", str(data), "-A", "trust", "-U", "matome", "--no-sync"],
-            check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
-        options = f"-k {home} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off"
-        subprocess.run(
-            [*as_postgres, "pg_ctl", "-D", str(data), "-o", options, "-l", str(home / "log"),
-             "-w", "start"],
-            check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        shutil.rmtree(home, ignore_errors=True)
-        pytest.skip(f"could not start PostgreSQL: {exc}")
-    try:
-        yield f"postgresql+psycopg://matome@127.0.0.1:{port}"
-    finally:
-        subprocess.run([*as_postgres, "pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=60)  # fmt: skip
-        shutil.rmtree(home, ignore_errors=True)
-
-
-@pytest.fixture
-def pg_url(server: str) -> str:
-    """A new, empty database on the server."""
-    name = f"archive_{os.getpid()}_{next(_names)}"
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return f"{server}/{name}"
 
 
 def _open(url: str, barrier, report: Path) -> None:  # type: ignore[no-untyped-def]
