@@ -75,3 +75,20 @@ def test_status_on_postgresql_tells_a_live_run_from_a_killed_one(pg_url):
         assert lock_state(pg_url).held  # type: ignore[union-attr]
         result = CliRunner().invoke(cli, ["status", "--db", pg_url])
     assert result.output.startswith("1 running\n"), result.output
+
+
+def test_ci_makes_a_missing_server_a_failure_not_a_skip(monkeypatch):
+    from tests import pg
+
+    for name in ("CI", pg.REQUIRE_ENV):
+        monkeypatch.delenv(name, raising=False)
+    assert not pg.required()
+    monkeypatch.setenv("CI", "true")
+    assert pg.required()
+    monkeypatch.setenv("CI", "false")
+    assert not pg.required()
+    monkeypatch.setenv(pg.REQUIRE_ENV, "1")
+    assert pg.required()
+    monkeypatch.setattr(pg, "server_bin", lambda: None)
+    with pytest.raises(pg.NoServer, match="not installed"), pg.cluster():
+        pass
