@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
 
 from db.engine import open_sqlite_readonly, resolve_db_url
 
@@ -38,6 +39,8 @@ def run_readonly(
     url = make_url(resolve_db_url(db_url))
     if url.get_backend_name() == "sqlite":
         return _sqlite(url.database or "", sql, params, time_limit)
+    if url.get_driver_name() == "psycopg":
+        return _postgresql(url, sql, params, time_limit)
     return _other(url.render_as_string(hide_password=False), sql, params, time_limit)
 
 
@@ -61,6 +64,37 @@ def _sqlite(database: str, sql: str, params: Sequence[Any], time_limit: float) -
         raise QueryError(str(exc)) from exc
     finally:
         conn.close()
+    return QueryResult(columns, rows)
+
+
+def _postgresql(url: URL, sql: str, params: Sequence[Any], time_limit: float) -> QueryResult:
+    """One statement in a session whose transactions default to read-only.
+
+    ``SET TRANSACTION READ ONLY`` alone is ended by a ``COMMIT;`` in the user's
+    text; the session default holds across it, and the extended query protocol
+    (forced by binary results) refuses a second statement that could turn the
+    default off first (``SET default_transaction_read_only = off; COMMIT; …``).
+    """
+    timeout_ms = max(1, int(time_limit * 1000))
+    options = f"-c default_transaction_read_only=on -c statement_timeout={timeout_ms}"
+    engine = create_engine(url, poolclass=NullPool, connect_args={"options": options})
+    try:
+        with engine.connect() as conn:
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(sql, list(params) if params else None, binary=True)
+                columns = [d.name for d in cursor.description or ()]
+                rows = [tuple(r) for r in cursor.fetchall()] if cursor.description else []
+            finally:
+                cursor.close()
+                conn.rollback()
+    except Exception as exc:  # psycopg's errors; the first line is the message
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "statement timeout" in message:
+            message = f"query stopped after the {time_limit:g} s time limit"
+        raise QueryError(message) from exc
+    finally:
+        engine.dispose()
     return QueryResult(columns, rows)
 
 

@@ -15,7 +15,11 @@ from sqlalchemy import event, text
 
 from db import queries
 from db.engine import Database, connect
+from db.lock import archive_lock
 from db.models import Comment, Story
+from tests.conftest import HN_FIXTURES
+from tests.crawl.conftest import Site, run_matome
+from tests.hnserver import Routes, serve
 from tests.pg import new_database
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -150,8 +154,6 @@ def test_migration_0007_leaves_sqlite_alone(tmp_path):
 
 
 def test_search_cli_on_both_backends(searchable):
-    from tests.crawl.conftest import run_matome
-
     url = searchable.engine.url.render_as_string(hide_password=False)
     result = run_matome("search", "cat", "--db", url, "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -160,3 +162,146 @@ def test_search_cli_on_both_backends(searchable):
         ("c", 12), ("c", 11), ("c", 18),
     ]  # fmt: skip
     assert "[cat]" in rows[0]["snippet"]
+
+
+# The pipeline, end to end, on each backend.
+
+FRONT_DAY = "2026-04-04"
+
+
+@pytest.fixture
+def site():  # as tests/crawl's
+    routes = Routes()
+    with serve(routes) as url:
+        yield Site(url, routes)
+
+
+def serve_front_day(site) -> None:  # type: ignore[no-untyped-def]
+    """The 2026-04-04 front page and its three top threads, from the shared fixtures."""
+    from tests.crawl.conftest import re_id
+
+    html = HN_FIXTURES / "html"
+    item = html / "item"
+    robots = HN_FIXTURES / "robots" / "news.ycombinator.com_robots_2026.txt"
+    site.routes.add("/robots.txt", robots.read_bytes().replace(b"Crawl-delay: 30\n", b""))
+    site.routes.add(f"/front?day={FRONT_DAY}", html / "front" / f"front_{FRONT_DAY}.html")
+    site.routes.add("/item?id=47633396", re_id(item / "item_48350598.html", 48350598, 47633396))
+    site.routes.add("/item?id=47640728", re_id(item / "item_47536761.html", 47536761, 47640728))
+    site.routes.add("/item?id=47639524", re_id(item / "item_126809_poll.html", 126809, 47639524))
+
+
+def test_crawl_export_and_query_commands_on_both_backends(site, archive_url, tmp_path):
+    serve_front_day(site)
+    db = ("--db", archive_url)
+    crawl = run_matome("crawl", "--day", FRONT_DAY, "--top", "3", "--delay", "0",
+                       "--base-url", site.url, *db)  # fmt: skip
+    assert crawl.returncode == 0, crawl.stderr
+    assert "stored 3 thread(s), 220 comments (220 new), 30 listing rows" in crawl.stdout
+
+    # A second crawl of the same day updates, never duplicates.
+    again = run_matome("crawl", "--day", FRONT_DAY, "--top", "3", "--delay", "0",
+                       "--base-url", site.url, *db)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "220 comments (0 new)" in again.stdout
+
+    stats = run_matome("stats", "--format", "json", *db)
+    assert stats.returncode == 0, stats.stderr
+    summary = json.loads(stats.stdout)
+    assert (summary["days"], summary["stories"], summary["threads"], summary["comments"]) == (
+        1, 30, 3, 220,
+    )  # fmt: skip
+    assert summary["first_day"] == FRONT_DAY
+
+    threads = run_matome("threads", "--day", FRONT_DAY, "--format", "json", *db)
+    assert threads.returncode == 0, threads.stderr
+    listing = json.loads(threads.stdout)
+    assert len(listing) == 30 and listing[0]["rank"] == 1
+    assert sorted(r["stored"] for r in listing if r["stored"]) == [42, 54, 124]
+
+    show = run_matome("show", "47633396", "--format", "json", *db)
+    assert show.returncode == 0, show.stderr
+    thread = json.loads(show.stdout)
+    assert len(thread["comments"]) == 124
+    assert [c["position"] for c in thread["comments"]] == list(range(124))
+
+    sql = run_matome("sql", "SELECT count(*) AS n FROM comments WHERE depth = 0",
+                     "--format", "json", *db)  # fmt: skip
+    assert sql.returncode == 0, sql.stderr
+    assert json.loads(sql.stdout)[0]["n"] > 0
+
+    out = tmp_path / "site"
+    export = run_matome("export", "--day", FRONT_DAY, "--out", str(out),
+                        "--allow-untranslated", *db)  # fmt: skip
+    assert export.returncode == 0, export.stderr
+    assert len(sorted((out / "content" / "posts").rglob("index.md"))) == 3
+
+
+def test_sql_cannot_write_on_either_backend(archive_url):
+    fill(archive_url).dispose()
+    for statement in (
+        "DELETE FROM comments",
+        "COMMIT; DELETE FROM comments",
+        "SELECT 1; DELETE FROM comments",
+        "SET default_transaction_read_only = off; COMMIT; DELETE FROM comments",
+    ):
+        result = run_matome("sql", statement, "--db", archive_url)
+        assert result.returncode == 1, (statement, result.stdout)
+        assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+    check = run_matome("sql", "SELECT count(*) AS n FROM comments", "--format", "json",
+                       "--db", archive_url)  # fmt: skip
+    assert json.loads(check.stdout) == [{"n": len(COMMENTS)}]
+    like = run_matome("sql", "SELECT id FROM comments WHERE text LIKE '%cat%' ORDER BY id",
+                      "--format", "json", "--db", archive_url)  # fmt: skip
+    assert [r["id"] for r in json.loads(like.stdout)] == [11, 12, 13, 18]
+
+
+def test_sql_time_limit_on_postgresql(pg_url):
+    fill(pg_url).dispose()
+    result = run_matome("sql", "SELECT pg_sleep(5)", "--timeout", "0.3", "--db", pg_url)
+    assert result.returncode == 1
+    assert result.stderr == "Error: query stopped after the 0.3 s time limit\n"
+
+
+def test_translate_and_run_on_both_backends(archive_url, tmp_path, marian_dir):
+    from matome_crawl.demo.server import DemoServer
+    from matome_crawl.demo.synthetic import DEMO_DAY, demo_world
+
+    day = DEMO_DAY.isoformat()
+    out = tmp_path / "site"
+    with DemoServer(demo_world()) as server:
+        common = ("--delay", "0", "--base-url", server.url, "--db", archive_url)
+        crawl = run_matome("crawl", "--day", day, "--top", "2", *common)
+        assert crawl.returncode == 0, crawl.stderr
+        translate = run_matome("translate", "--day", day, "--model", str(marian_dir),
+                               "--db", archive_url)  # fmt: skip
+        assert translate.returncode == 0, translate.stderr
+        with archive_lock(archive_url, "test holds the archive"):
+            locked = run_matome("run", "--day", day, "--top", "2", "--out", str(out),
+                                "--model", str(marian_dir), *common)  # fmt: skip
+        assert locked.returncode == 75, locked.stderr
+        assert "another matome run is using this archive" in locked.stderr
+        run = run_matome("run", "--day", day, "--top", "2", "--out", str(out),
+                         "--model", str(marian_dir), *common)  # fmt: skip
+        hits = sum(server.hits.values())
+        again = run_matome("run", "--day", day, "--top", "2", "--out", str(out),
+                           "--model", str(marian_dir), *common)  # fmt: skip
+        assert sum(server.hits.values()) == hits  # the day is done: no request
+    assert run.returncode == 0, run.stderr
+    assert "1/1 day(s) done: 2 threads" in run.stdout
+    assert again.returncode == 0, again.stderr
+    assert len(sorted((out / "content" / "posts").rglob("index.md"))) == 2
+    stats = json.loads(run_matome("stats", "--format", "json", "--db", archive_url).stdout)
+    assert stats["comments"] > 0 and stats["translated_share"] == 1.0
+    assert stats["titles_translated"] >= 2
+    status = run_matome("status", "--db", archive_url)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.startswith("1 done"), status.stdout
+    # The tiny model writes random Japanese: search for a piece of what it wrote.
+    sample = run_matome("sql", "SELECT id, text_ja FROM comments WHERE text_ja IS NOT NULL "
+                        "ORDER BY id LIMIT 1", "--format", "json", "--db", archive_url)  # fmt: skip
+    [row] = json.loads(sample.stdout)
+    piece = "".join(row["text_ja"].split())[:4]
+    found = run_matome("search", "--lang", "ja", piece, "--format", "json", "--limit", "1000",
+                       "--db", archive_url)  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    assert row["id"] in [r["id"] for r in json.loads(found.stdout) if r["kind"] == "comment"]
