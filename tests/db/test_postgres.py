@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine
 from sqlalchemy.exc import InternalError
 
 from db.days import set_day
@@ -92,3 +93,37 @@ def test_ci_makes_a_missing_server_a_failure_not_a_skip(monkeypatch):
     monkeypatch.setattr(pg, "server_bin", lambda: None)
     with pytest.raises(pg.NoServer, match="not installed"), pg.cluster():
         pass
+
+
+def test_db_upgrade_sql_prints_the_schema_for_a_dba_and_connects_to_nothing(pg_url):
+    # Port 1 of 127.0.0.1: nothing listens there, so any connection attempt would fail.
+    nowhere = "postgresql+psycopg://dba:secret@127.0.0.1:1/archive"
+    result = CliRunner().invoke(cli, ["db", "upgrade", "--sql", "--db", nowhere])
+    assert result.exit_code == 0, result.output
+    script = result.output
+    assert script.startswith("BEGIN;") and script.rstrip().endswith("COMMIT;")
+    for table in ("stories", "comments", "front_pages", "days", "crawl_failures"):
+        assert f"CREATE TABLE {table} (" in script
+    assert "USING gin (text_ja gin_trgm_ops)" in script
+    assert "secret" not in script
+    # What the DBA runs is a real archive at the newest revision, search indexes included.
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(script.replace("BEGIN;", "", 1).rsplit("COMMIT;", 1)[0])
+    engine.dispose()
+    database = connect(pg_url, read_only=True)
+    assert current_revision(database.engine) == head_revision()
+    database.dispose()
+    later = CliRunner().invoke(cli, ["db", "upgrade", "--sql", "--from", "0005", "--db", nowhere])
+    assert (
+        "CREATE TABLE" not in later.output and "CREATE INDEX ix_comments_text_words" in later.output
+    )
+
+
+def test_db_upgrade_sql_for_sqlite_creates_no_file(tmp_path):
+    target = tmp_path / "dir" / "matome.sqlite3"
+    result = CliRunner().invoke(cli, ["db", "upgrade", "--sql", "--db", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "CREATE VIRTUAL TABLE [comments_fts] USING FTS5" in result.output
+    assert "gin" not in result.output
+    assert not (tmp_path / "dir").exists()
