@@ -305,3 +305,26 @@ def test_translate_and_run_on_both_backends(archive_url, tmp_path, marian_dir):
                        "--db", archive_url)  # fmt: skip
     assert found.returncode == 0, found.stderr
     assert row["id"] in [r["id"] for r in json.loads(found.stdout) if r["kind"] == "comment"]
+
+
+def test_without_pg_trgm_japanese_search_scans_and_says_so(pg_url, caplog):
+    """A role that may not create extensions: the upgrade warns, the search still finds."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_url)
+    role = f"limited_{url.database}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        conn.exec_driver_sql(f"GRANT CREATE ON SCHEMA public TO {role}")
+    admin.dispose()
+    limited = url.set(username=role).render_as_string(hide_password=False)
+    with caplog.at_level("WARNING"):
+        database = fill(limited)
+    assert "pg_trgm is not available (permission denied" in caplog.text
+    with database.engine.connect() as conn:
+        indexes = set(conn.scalars(text("SELECT indexname FROM pg_indexes")))
+    assert "ix_comments_text_words" in indexes and "ix_comments_text_ja_trgm" not in indexes
+    assert hits(database, "機械学習") == [("c", 16), ("c", 17)]
+    database.dispose()
