@@ -127,3 +127,19 @@ def test_db_upgrade_sql_for_sqlite_creates_no_file(tmp_path):
     assert "CREATE VIRTUAL TABLE [comments_fts] USING FTS5" in result.output
     assert "gin" not in result.output
     assert not (tmp_path / "dir").exists()
+
+
+def test_models_and_migrations_agree_on_postgresql(pg_url):
+    """`alembic check` against PostgreSQL: the search indexes are the migration's, no drift."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from db.fts import include_object
+    from db.models import Base
+
+    database = connect(pg_url)
+    with database.engine.connect() as conn:
+        options = {"include_object": include_object, "compare_type": True}
+        context = MigrationContext.configure(conn, opts=options)
+        assert compare_metadata(context, Base.metadata) == []
+    database.dispose()
