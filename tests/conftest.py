@@ -60,7 +60,7 @@ def pg_server() -> Iterator[str]:
             yield url
     except pg.NoServer as exc:
         if pg.required():
-            pytest.fail(f"{exc} (CI needs them: apt-get install postgresql)")
+            pytest.fail(f"{exc} (required here: CI or {pg.REQUIRE_ENV}=1)")
         pytest.skip(str(exc))
 
 

@@ -76,7 +76,13 @@ def cluster() -> Iterator[str]:
                 "running as root and there is no postgres user to run the server"
             ) from None
         shutil.chown(home, "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
+        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+        if runuser is None:
+            shutil.rmtree(home, ignore_errors=True)
+            raise NoServer(
+                "running as root and there is no runuser to start the server as postgres"
+            )
+        prefix = [runuser, "-u", "postgres", "--"]
     data, port = home / "data", _free_port()
     # C.UTF-8: Unicode letters are letters for the full-text parser, regexes and pg_trgm.
     initdb = [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", USER,
