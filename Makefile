@@ -4,7 +4,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean postgres-server
+
+# The PostgreSQL tests start a throwaway server from Debian's binaries (tests/pg.py).
+# `make test` installs them when missing (as root, with apt-get) and makes the tests
+# fail rather than skip without them; `make test MATOME_REQUIRE_POSTGRES=0` skips them.
+MATOME_REQUIRE_POSTGRES ?= 1
+PG_FOUND = command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
 
 install: $(VENV)/.installed
 
@@ -18,10 +24,20 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 demo: install
 	$(BIN)/matome demo
 
-test: install
+postgres-server:
+	@if [ "$(MATOME_REQUIRE_POSTGRES)" = 1 ] && ! { $(PG_FOUND); }; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
+	  else \
+	    echo "make test: PostgreSQL's server is missing: apt-get install postgresql (as root)," \
+	      "or make test MATOME_REQUIRE_POSTGRES=0 to skip those tests" >&2; exit 1; \
+	  fi; \
+	fi
+
+test: install postgres-server
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	MATOME_REQUIRE_POSTGRES=$(MATOME_REQUIRE_POSTGRES) $(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python bench/parse.py

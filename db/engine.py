@@ -8,6 +8,7 @@ never creates a file, writes or migrates. Every failure the user can fix is an
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -202,6 +203,24 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, target)
     return target
+
+
+def upgrade_sql(url: str | None = None, start: str | None = None) -> str:
+    """The SQL that brings ``url``'s kind of database from ``start`` (empty) to the newest
+    revision, for a DBA to read and run (Alembic offline mode: nothing is connected).
+    """
+    sa_url = parse_url(url)
+    if start is not None and start not in known_revisions():
+        raise ArchiveError(f"unknown schema revision {start!r}: one of {sorted(known_revisions())}")
+    buffer = io.StringIO()
+    cfg = Config(output_buffer=buffer)
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["url"] = sa_url
+    try:
+        command.upgrade(cfg, f"{start}:head" if start else "head", sql=True)
+    except NoSuchModuleError as exc:
+        raise ArchiveError(f"unsupported database {sa_url.drivername!r}") from exc
+    return buffer.getvalue()
 
 
 @contextmanager

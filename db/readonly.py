@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
 
 from db.engine import open_sqlite_readonly, resolve_db_url
 
@@ -424,7 +425,7 @@ def postgresql_connect_args(limits: QueryLimits) -> dict[str, str]:
 
 
 def _postgresql(url: URL, sql: str, params: Sequence[Any], limits: QueryLimits) -> QueryResult:
-    engine = create_engine(url, connect_args=postgresql_connect_args(limits))
+    engine = create_engine(url, poolclass=NullPool, connect_args=postgresql_connect_args(limits))
     try:
         with engine.connect() as conn:
             # The connect options already did this; said again in case a pooler dropped them.
@@ -445,7 +446,10 @@ def _postgresql(url: URL, sql: str, params: Sequence[Any], limits: QueryLimits) 
                 rows = fetch_bounded(result, limits) if columns else []
             conn.rollback()
     except Exception as exc:  # every driver has its own error classes
-        raise QueryError(str(exc).splitlines()[0]) from exc
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "statement timeout" in message:
+            message = f"query stopped after the {limits.time_limit:g} s time limit"
+        raise QueryError(message) from exc
     finally:
         engine.dispose()
     return QueryResult(columns, rows)

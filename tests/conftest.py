@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from db.engine import Database, connect
+from tests import pg
 
 # Tiny real translation models, built once per session (used beyond tests/translate).
 pytest_plugins = ["tests.tiny_models"]
@@ -46,3 +47,32 @@ def database(db_path: Path) -> Iterator[Database]:
     database = connect(f"sqlite:///{db_path}")
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """One throwaway PostgreSQL cluster for the session (see tests/pg.py); its base URL.
+
+    Skips without a server, fails instead in CI (``CI`` or ``MATOME_REQUIRE_POSTGRES=1``).
+    """
+    try:
+        with pg.cluster() as url:
+            yield url
+    except pg.NoServer as exc:
+        if pg.required():
+            pytest.fail(f"{exc} (required here: CI or {pg.REQUIRE_ENV}=1)")
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """The URL of a new, empty PostgreSQL database (created from template0)."""
+    return pg.new_database(pg_server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty archive location on each backend: a SQLite file, a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'matome.sqlite3'}"
+    return str(request.getfixturevalue("pg_url"))

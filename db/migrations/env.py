@@ -3,7 +3,8 @@
 :func:`db.engine.upgrade` passes a connection that is already inside the
 transaction holding the schema lock: every migration it runs commits together,
 or not at all. ``alembic -c db/alembic.ini …`` from the repository root gets the
-same transaction here, on ``$MATOME_DB_URL`` (or ``matome.sqlite3``).
+same transaction here, on ``$MATOME_DB_URL`` (or ``matome.sqlite3``). Offline
+(``--sql``) it writes the SQL for the URL's dialect and connects to nothing.
 """
 
 from alembic import context
@@ -41,6 +42,25 @@ def run_migrations_online() -> None:
         run_with(connection)
 
 
+def run_migrations_offline() -> None:
+    """Write the SQL for a DBA (``matome db upgrade --sql``): the URL's dialect, no connection."""
+    url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    if url is None:
+        url = make_engine().url  # $MATOME_DB_URL; an engine connects to nothing until used
+    context.configure(
+        url=url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+        render_as_batch=True,
+        include_object=include_object,
+        transactional_ddl=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 if context.is_offline_mode():
-    raise SystemExit("offline (--sql) migrations are not supported; run `matome db upgrade`")
-run_migrations_online()
+    run_migrations_offline()
+else:
+    run_migrations_online()

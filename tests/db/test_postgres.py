@@ -1,21 +1,15 @@
-"""The same guarantees on a real PostgreSQL server (started here; skipped where there is none)."""
+"""The same guarantees on a real PostgreSQL server (the session's cluster, tests/pg.py)."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator
-from itertools import count
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.exc import InternalError
 
 from db.days import set_day
@@ -25,58 +19,6 @@ from matome_crawl.cli import cli
 from tests.db.conftest import DAY
 
 FORK = multiprocessing.get_context("fork")
-_names = count()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster on 127.0.0.1 (trust auth); yields its base URL."""
-    if not (shutil.which("initdb") and shutil.which("pg_ctl") and shutil.which("runuser")):
-        pytest.skip("PostgreSQL server binaries are not installed")
-    if os.geteuid() != 0:
-        pytest.skip("starting PostgreSQL here needs root (to run it as the postgres user)")
-    home = Path(tempfile.mkdtemp(prefix="matome-pg-"))
-    shutil.chown(home, "postgres")
-    port = _free_port()
-    as_postgres = ["runuser", "-u", "postgres", "--"]
-    data = home / "data"
-    try:
-        subprocess.run(
-            [*as_postgres, "initdb", "-D", str(data), "-A", "trust", "-U", "matome", "--no-sync"],
-            check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
-        options = f"-k {home} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off"
-        subprocess.run(
-            [*as_postgres, "pg_ctl", "-D", str(data), "-o", options, "-l", str(home / "log"),
-             "-w", "start"],
-            check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        shutil.rmtree(home, ignore_errors=True)
-        pytest.skip(f"could not start PostgreSQL: {exc}")
-    try:
-        yield f"postgresql+psycopg://matome@127.0.0.1:{port}"
-    finally:
-        subprocess.run([*as_postgres, "pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=60)  # fmt: skip
-        shutil.rmtree(home, ignore_errors=True)
-
-
-@pytest.fixture
-def pg_url(server: str) -> str:
-    """A new, empty database on the server."""
-    name = f"archive_{os.getpid()}_{next(_names)}"
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return f"{server}/{name}"
 
 
 def _open(url: str, barrier, report: Path) -> None:  # type: ignore[no-untyped-def]
@@ -134,3 +76,70 @@ def test_status_on_postgresql_tells_a_live_run_from_a_killed_one(pg_url):
         assert lock_state(pg_url).held  # type: ignore[union-attr]
         result = CliRunner().invoke(cli, ["status", "--db", pg_url])
     assert result.output.startswith("1 running\n"), result.output
+
+
+def test_ci_makes_a_missing_server_a_failure_not_a_skip(monkeypatch):
+    from tests import pg
+
+    for name in ("CI", pg.REQUIRE_ENV):
+        monkeypatch.delenv(name, raising=False)
+    assert not pg.required()
+    monkeypatch.setenv("CI", "true")
+    assert pg.required()
+    monkeypatch.setenv("CI", "false")
+    assert not pg.required()
+    monkeypatch.setenv(pg.REQUIRE_ENV, "1")
+    assert pg.required()
+    monkeypatch.setattr(pg, "server_bin", lambda: None)
+    with pytest.raises(pg.NoServer, match="not installed"), pg.cluster():
+        pass
+
+
+def test_db_upgrade_sql_prints_the_schema_for_a_dba_and_connects_to_nothing(pg_url):
+    # Port 1 of 127.0.0.1: nothing listens there, so any connection attempt would fail.
+    nowhere = "postgresql+psycopg://dba:secret@127.0.0.1:1/archive"
+    result = CliRunner().invoke(cli, ["db", "upgrade", "--sql", "--db", nowhere])
+    assert result.exit_code == 0, result.output
+    script = result.output
+    assert script.startswith("BEGIN;") and script.rstrip().endswith("COMMIT;")
+    for table in ("stories", "comments", "front_pages", "days", "crawl_failures"):
+        assert f"CREATE TABLE {table} (" in script
+    assert "USING gin (text_ja gin_trgm_ops)" in script
+    assert "secret" not in script
+    # What the DBA runs is a real archive at the newest revision, search indexes included.
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(script.replace("BEGIN;", "", 1).rsplit("COMMIT;", 1)[0])
+    engine.dispose()
+    database = connect(pg_url, read_only=True)
+    assert current_revision(database.engine) == head_revision()
+    database.dispose()
+    later = CliRunner().invoke(cli, ["db", "upgrade", "--sql", "--from", "0005", "--db", nowhere])
+    assert (
+        "CREATE TABLE" not in later.output and "CREATE INDEX ix_comments_text_words" in later.output
+    )
+
+
+def test_db_upgrade_sql_for_sqlite_creates_no_file(tmp_path):
+    target = tmp_path / "dir" / "matome.sqlite3"
+    result = CliRunner().invoke(cli, ["db", "upgrade", "--sql", "--db", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "CREATE VIRTUAL TABLE [comments_fts] USING FTS5" in result.output
+    assert "gin" not in result.output
+    assert not (tmp_path / "dir").exists()
+
+
+def test_models_and_migrations_agree_on_postgresql(pg_url):
+    """`alembic check` against PostgreSQL: the search indexes are the migration's, no drift."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from db.fts import include_object
+    from db.models import Base
+
+    database = connect(pg_url)
+    with database.engine.connect() as conn:
+        options = {"include_object": include_object, "compare_type": True}
+        context = MigrationContext.configure(conn, opts=options)
+        assert compare_metadata(context, Base.metadata) == []
+    database.dispose()
