@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from db.engine import connect  # noqa: E402
 from db.store import _comment_row, store_thread  # noqa: E402
-from matome_crawl.crawl import CrawlJob, crawl_settings, run_crawls  # noqa: E402
+from matome_crawl.crawl import CrawlJob, crawl_settings, run_crawl  # noqa: E402
 from matome_crawl.demo.server import DemoServer  # noqa: E402
 from matome_crawl.demo.synthetic import World, synthetic_day  # noqa: E402
 from matome_crawl.export import ExportRequest, export_posts  # noqa: E402
@@ -85,9 +85,9 @@ def main() -> None:
         connect(db_url).dispose()  # schema creation is not part of the crawl's time
         settings = crawl_settings(db_url, base_url=server.url, crawl_delay=0)
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
-        job = CrawlJob("front", {"day": DAY, "top": args.threads})
+        job = CrawlJob.build(days=[DAY], top=args.threads)
         started = time.perf_counter()
-        report = run_crawls([job], settings)
+        report = run_crawl(job, settings)
         crawl_seconds = time.perf_counter() - started
         assert report.comments_stored == total, report
         rows.append(("crawl (fetch+parse+store)", crawl_seconds, total))
