@@ -11,9 +11,11 @@ AVX2, ``CT2_USE_MKL=0`` (oneDNN)            590
 AVX512, ``CT2_USE_MKL=0`` (oneDNN)          607
 ==========================================  ==========
 
-So where the CPU has AVX-512 we ask for it (CTranslate2 stays on AVX2 by itself), and we
-leave ``CT2_USE_MKL`` alone: on Intel CPUs CTranslate2 already uses MKL, which beat oneDNN
-here. A value the user set in the environment always wins.
+So where the CPU has AVX-512 the command line asks for it (CTranslate2 stays on AVX2 by
+itself), and ``CT2_USE_MKL`` is left alone: on Intel CPUs CTranslate2 already uses MKL,
+which beat oneDNN here. A value the user set in the environment always wins. The variable
+is process-wide and read when CTranslate2 loads its first model, so only the application's
+entry point sets it (:func:`configure_ctranslate2_cpu`); the translator never does.
 
 Threads: with 2 cores, 2 workers of 1 thread each ran 1.7-1.9× faster than 1 worker of 2
 threads at any batch size, and small batches won (4 examples per batch: ~690, 8: ~650,
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 
 logger = logging.getLogger(__name__)
@@ -60,7 +63,9 @@ def preferred_isa(flags: frozenset[str] | None = None) -> str | None:
 @lru_cache(maxsize=1)
 def configure_ctranslate2_cpu() -> str | None:
     """Set ``CT2_FORCE_CPU_ISA`` before CTranslate2 loads its first model (it reads the
-    variable then, once per process). Returns the ISA in effect when known."""
+    variable then, once per process). For an application's entry point only (the
+    ``matome`` command calls it): it changes the process's environment. Returns the ISA
+    in effect when known."""
     if os.environ.get(ISA_ENV):
         return os.environ[ISA_ENV]
     isa = preferred_isa()
@@ -77,14 +82,46 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def thread_layout(threads: int) -> tuple[int, int]:
-    """``(inter_threads, intra_threads)`` for ``threads`` CPU threads: one worker per
-    thread (see the module docstring)."""
+def thread_layout(threads: int, threads_per_worker: int = 1) -> tuple[int, int]:
+    """``(inter_threads, intra_threads)`` for ``threads`` CPU threads: workers of
+    ``threads_per_worker`` threads each (see the module docstring)."""
     threads = max(1, threads)
-    return threads, 1
+    per_worker = max(1, min(threads_per_worker, threads))
+    return max(1, threads // per_worker), per_worker
 
 
 def default_batch_size(backend: str, device: str) -> int:
     if device == "cuda":
         return CUDA_BATCH_SIZE
     return CPU_BATCH_SIZE if backend == "ctranslate2" else TORCH_CPU_BATCH_SIZE
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyDefaults:
+    """What a model family runs with when the options do not say."""
+
+    beam: int
+    batch_size: int
+    threads_per_worker: int
+    # CTranslate2 int8 on this project's 2-core machine, 2 threads, these defaults, HN
+    # comment sentences: seconds per 1,000 segments (what ``matome model info`` quotes).
+    cpu_seconds_per_1000: float | None = None
+
+
+# Marian (FuguMT): measured as in the module docstring. NLLB: see NLLB_MEASURED.
+FAMILY_CPU_DEFAULTS: dict[str, FamilyDefaults] = {
+    "marian": FamilyDefaults(beam=4, batch_size=4, threads_per_worker=1),
+    "nllb": FamilyDefaults(beam=4, batch_size=4, threads_per_worker=1),
+    "m2m100": FamilyDefaults(beam=4, batch_size=4, threads_per_worker=1),
+}
+
+
+def family_defaults(family: str, backend: str, device: str) -> FamilyDefaults:
+    """The family's CPU defaults; on CUDA (not measured here) large batches and beam 4,
+    and the transformers backend keeps the batch of the benchmark's (b)."""
+    base = FAMILY_CPU_DEFAULTS.get(family, FAMILY_CPU_DEFAULTS["marian"])
+    if device == "cuda":
+        return FamilyDefaults(4, CUDA_BATCH_SIZE, 1)
+    if backend != "ctranslate2":
+        return FamilyDefaults(base.beam, TORCH_CPU_BATCH_SIZE, 1, None)
+    return base
