@@ -191,6 +191,21 @@ def _groups(caps: Sequence[int]) -> dict[int, list[int]]:
 
 
 @contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """No "Loading weights" / "Writing model shards" bars from transformers while a model
+    is loaded or converted (the product shows its own progress); put back after."""
+    from transformers.utils import logging as transformers_logging
+
+    enabled = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            transformers_logging.enable_progress_bar()
+
+
+@contextlib.contextmanager
 def _torch_threads(threads: int) -> Iterator[None]:
     """torch's intra-op threads for one call, put back after it (0: leave them)."""
     if not threads:
@@ -224,7 +239,7 @@ class TransformersBackend(_TokenizerMixin):
         )
         self.tokenizer = load_tokenizer(model, target_lang)
         dtype = torch.float16 if self.device == "cuda" else torch.float32
-        with _torch_threads(options.threads):
+        with _torch_threads(options.threads), quiet_transformers():
             self.model = AutoModelForSeq2SeqLM.from_pretrained(
                 model.path, local_files_only=True, dtype=dtype
             ).to(self.device)

@@ -9,6 +9,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from matome_crawl.translate.backends import quiet_transformers
 from matome_crawl.translate.models import (
     METADATA_FILE,
     TOKENIZER_FILES,
@@ -86,7 +87,7 @@ def convert_model(
         logger.info(
             "converting %s (%s) to %s, quantization %s", model_id, source, out, quantization
         )
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), quiet_transformers():
             # see backends._load_tokenizer: MarianTokenizer's sacremoses hint is moot
             warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
             TransformersConverter(str(source), copy_files=copy_files).convert(

@@ -173,6 +173,13 @@ class Translator:
         """Find the model, convert it for CTranslate2 if it needs it (once; later runs
         reuse the conversion), then load it."""
         options = options or TranslationOptions()
+        found = find_model(
+            options.model,
+            options.backend,
+            cache_dir=options.cache_dir,
+            models_dir=options.models_dir,
+        )
+        target_language(found, options.target_lang)  # refused before any conversion
         model = resolve_model(
             options.model,
             options.backend,

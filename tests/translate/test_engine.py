@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from html import escape
 import shutil
+from html import escape
 from pathlib import Path
 
 import pytest
