@@ -22,6 +22,7 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -190,6 +191,16 @@ def _groups(caps: Sequence[int]) -> dict[int, list[int]]:
     return groups
 
 
+def load_ctranslate2(path: str, **settings: Any) -> Any:
+    """``ctranslate2.Translator(path, **settings)``, made in a thread of its own: loading
+    sets the OpenMP thread count of the calling thread to ``intra_threads`` (torch's
+    included), which would change the caller's process for everything it runs after."""
+    import ctranslate2
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(ctranslate2.Translator, path, **settings).result()
+
+
 @contextlib.contextmanager
 def quiet_transformers() -> Iterator[None]:
     """No "Loading weights" / "Writing model shards" bars from transformers while a model
@@ -338,7 +349,7 @@ class CTranslate2Backend(_TokenizerMixin):
             self.workers, intra = thread_layout(threads, defaults.threads_per_worker)
         else:
             self.workers, intra = 1, threads
-        self.translator = ctranslate2.Translator(
+        self.translator = load_ctranslate2(
             model.path,
             device=self.device,
             compute_type=self.compute_type,

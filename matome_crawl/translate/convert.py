@@ -130,13 +130,11 @@ def _write_metadata(directory: Path, metadata: dict[str, object]) -> None:
 def check_conversion(model: ResolvedModel) -> None:
     """Load a CTranslate2 conversion with its tokenizer and translate one short sentence;
     a :class:`ModelFormatError` if anything fails (the conversion is then not kept)."""
-    import ctranslate2
-
-    from matome_crawl.translate.backends import load_tokenizer
+    from matome_crawl.translate.backends import load_ctranslate2, load_tokenizer
 
     try:
         tokenizer = load_tokenizer(model, DEFAULT_TARGET_LANG)
-        translator = ctranslate2.Translator(
+        translator = load_ctranslate2(
             model.path, device="cpu", compute_type="auto", inter_threads=1, intra_threads=1
         )
         tokens = tokenizer.convert_ids_to_tokens(tokenizer("Hello.")["input_ids"])

@@ -39,7 +39,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("comments") as batch:
-        batch.drop_column("text_ja_lang")
-    with op.batch_alter_table("stories") as batch:
-        batch.drop_column("title_ja_lang")
+    # ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35, PostgreSQL): no table copy, which SQLite
+    # would refuse for ``stories`` while ``comments`` holds foreign keys to it.
+    op.drop_column("comments", "text_ja_lang")
+    op.drop_column("stories", "title_ja_lang")
