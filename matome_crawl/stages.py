@@ -17,6 +17,7 @@ from typing import Any
 from db.engine import Database
 from matome_crawl.export import ExportRequest, ExportResult, export_posts
 from matome_crawl.translate import TranslationOptions, Translator
+from matome_crawl.translate.cpu import configure_ctranslate2_cpu
 from matome_crawl.translation_stage import (
     Selection,
     StageProgress,
@@ -40,8 +41,13 @@ class TranslateDays:
     @property
     def translator(self) -> Translator:
         """Loaded on first use: the model is found, converted once if the backend needs
-        it (an explicit step, never inside the translator's constructor) and loaded."""
+        it (an explicit step, never inside the translator's constructor) and loaded.
+
+        The application (``matome run``/``backfill``/``demo``) picks CTranslate2's CPU
+        instruction set for its process first, as ``matome translate`` does; the
+        translator itself changes no process-wide setting."""
         if self._translator is None:
+            configure_ctranslate2_cpu()
             self._translator = Translator.load(self.options)
         return self._translator
 

@@ -239,13 +239,12 @@ def hub_cache_put(cache: Path, repo_id: str, revision: str, files: dict[str, byt
     return snapshot
 
 
-def _fugumt_files(corpus: Path, work: Path, *, layout: str) -> dict[str, bytes]:
-    """Every file of FuguMT's repo: the JSON files verbatim from ``../shared/models`` (the
-    2022 layout: no generation_config.json, the 65-byte special tokens), one joint
+def _fugumt_files(corpus: Path, work: Path) -> dict[str, bytes]:
+    """Every file of FuguMT's repo: the JSON files verbatim from ``../shared/models``, one joint
     SentencePiece model as ``source.spm`` and ``target.spm`` (``</s>`` = 0, ``<unk>`` = 1),
     ``vocab.json`` of 32,001 entries with ``<pad>`` = 32000 (ASCII-escaped), and random
     weights of the config's own shape as the only weight file, a ``pytorch_model.bin``
-    (float16 on main, float32 in 2022) whose tied embeddings share one storage."""
+    (float16) whose tied embeddings share one storage."""
     import io
 
     import sentencepiece as spm
@@ -288,9 +287,8 @@ def _fugumt_files(corpus: Path, work: Path, *, layout: str) -> dict[str, bytes]:
         bias[pieces:] = -100.0  # never the filler pieces, nor <pad>
         bias[1] = -100.0  # nor <unk> (decodes to nothing)
         bias[0] = 28.0  # the end token: outputs of a few tokens, as a trained model's
-    dtype = torch.float16 if layout == "main" else torch.float32
     buffer = io.BytesIO()
-    torch.save(model.to(dtype).state_dict(), buffer)
+    torch.save(model.half().state_dict(), buffer)
     spm_bytes = (work / "joint.model").read_bytes()
     files = {
         "config.json": config_text.encode("utf-8"),
@@ -299,23 +297,35 @@ def _fugumt_files(corpus: Path, work: Path, *, layout: str) -> dict[str, bytes]:
         "target.spm": spm_bytes,
         "vocab.json": json.dumps(vocab, indent=2).encode("ascii"),
         "pytorch_model.bin": buffer.getvalue(),
+        "generation_config.json": (FUGUMT_FILES / "generation_config.json").read_bytes(),
+        "special_tokens_map.json": (FUGUMT_FILES / "special_tokens_map.json").read_bytes(),
     }
-    if layout == "main":
-        files["generation_config.json"] = (FUGUMT_FILES / "generation_config.json").read_bytes()
-        files["special_tokens_map.json"] = (FUGUMT_FILES / "special_tokens_map.json").read_bytes()
-    else:
-        files["special_tokens_map.json"] = FUGUMT_2022_SPECIAL_TOKENS.encode()
     return files
 
 
 @pytest.fixture(scope="session")
 def fugumt_files(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    return _fugumt_files(corpus, tmp_path_factory.mktemp("fugumt"), layout="main")
+    return _fugumt_files(corpus, tmp_path_factory.mktemp("fugumt"))
 
 
 @pytest.fixture(scope="session")
-def fugumt_2022_files(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    return _fugumt_files(corpus, tmp_path_factory.mktemp("fugumt-2022"), layout="2022")
+def fugumt_2022_files(fugumt_files: dict[str, bytes]) -> dict[str, bytes]:
+    """The same model in the 2022 layout: float32 weights, no generation_config.json,
+    the 65-byte special tokens map."""
+    import io
+
+    import torch
+
+    weights = torch.load(io.BytesIO(fugumt_files["pytorch_model.bin"]), weights_only=True)
+    buffer = io.BytesIO()
+    cast: dict[int, torch.Tensor] = {}  # tied tensors stay one storage
+    for tensor in weights.values():
+        cast.setdefault(tensor.data_ptr(), tensor.float())
+    torch.save({name: cast[tensor.data_ptr()] for name, tensor in weights.items()}, buffer)
+    files = {k: v for k, v in fugumt_files.items() if k != "generation_config.json"}
+    files["special_tokens_map.json"] = FUGUMT_2022_SPECIAL_TOKENS.encode()
+    files["pytorch_model.bin"] = buffer.getvalue()
+    return files
 
 
 # NLLB shrunk consistently: 2,000 SentencePiece pieces instead of 256,000, the same 202

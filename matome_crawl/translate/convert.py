@@ -30,6 +30,14 @@ from matome_crawl.translate.options import DEFAULT_TARGET_LANG, ModelFormatError
 
 logger = logging.getLogger(__name__)
 
+# What loading a broken model or tokenizer raises (sentencepiece, transformers, CTranslate2).
+CONVERSION_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    ValueError,
+    RuntimeError,
+    KeyError,
+    TypeError,
+)
 QUANTIZATIONS = ("int8", "int8_float16", "int8_float32", "int16", "float16", "float32")
 
 
@@ -90,9 +98,15 @@ def convert_model(
         with warnings.catch_warnings(), quiet_transformers():
             # see backends._load_tokenizer: MarianTokenizer's sacremoses hint is moot
             warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
-            TransformersConverter(str(source), copy_files=copy_files).convert(
-                str(staging), quantization=quantization, force=True
-            )
+            try:
+                TransformersConverter(str(source), copy_files=copy_files).convert(
+                    str(staging), quantization=quantization, force=True
+                )
+            except CONVERSION_ERRORS as exc:
+                raise ModelFormatError(
+                    f"cannot convert {model_id} to CTranslate2 ({_first_line(exc)}); "
+                    "nothing was kept"
+                ) from exc
         metadata = {
             "source": model_id,
             "family": family,
@@ -140,9 +154,13 @@ def check_conversion(model: ResolvedModel) -> None:
         tokens = tokenizer.convert_ids_to_tokens(tokenizer("Hello.")["input_ids"])
         prefix = [[DEFAULT_TARGET_LANG]] if model.family == "nllb" else None
         translator.translate_batch([tokens], prefix, beam_size=1, max_decoding_length=4)
-    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+    except CONVERSION_ERRORS as exc:
         raise ModelFormatError(
             f"the CTranslate2 conversion of {model.model_id} does not load "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
-            "nothing was kept"
+            f"({_first_line(exc)}); nothing was kept"
         ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__

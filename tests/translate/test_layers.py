@@ -38,19 +38,29 @@ def test_the_translator_imports_nothing_of_the_archive_or_hn():
     assert found["forbidden"] == []
 
 
-def test_loading_and_translating_change_no_process_wide_setting(marian_dir, tmp_path):
+def test_loading_and_translating_change_no_process_wide_setting(marian_dir, tmp_path, monkeypatch):
     import torch
 
-    environment = dict(os.environ)
+    from matome_crawl.translate import cpu
+
+    # A known state, whatever earlier tests in this process did: no ISA variable (the
+    # `matome` command sets it, the library must not), and more torch threads than the
+    # translator is given.
+    monkeypatch.delenv(cpu.ISA_ENV, raising=False)
+    cpu.configure_ctranslate2_cpu.cache_clear()
     threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    environment = dict(os.environ)
     for backend in ("ctranslate2", "transformers"):
         options = TranslationOptions(
             model=str(marian_dir), backend=backend, threads=1, models_dir=str(tmp_path)
         )
         translator = Translator.load(options)
         assert translator.translate(["It works."])[0].text
+    after = torch.get_num_threads()
+    torch.set_num_threads(threads)
     assert dict(os.environ) == environment  # no CT2_FORCE_CPU_ISA or anything else
-    assert torch.get_num_threads() == threads
+    assert after == 2
 
 
 def test_the_constructor_never_converts(marian_dir, tmp_path):

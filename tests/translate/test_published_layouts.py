@@ -201,3 +201,31 @@ def test_demo_with_the_default_model_present(fugumt, tmp_path):
         ).fetchone()
         model = conn.execute("SELECT DISTINCT text_ja_model FROM comments").fetchall()
     assert pending == (0,) and (FUGUMT,) in model
+
+
+def test_a_local_copy_reads_its_licence_from_the_model_card(fugumt, tmp_path):
+    local = tmp_path / "my-fugumt"
+    local.mkdir()
+    for file in fugumt.iterdir():
+        (local / file.name).write_bytes(file.read_bytes())
+    runner = CliRunner()
+    args = ["model", "info", "--model", str(local), "--format", "json"]
+    assert fields(runner.invoke(cli, args))["license"].startswith("unknown")
+    (local / "README.md").write_text(
+        "---\nlicense: cc-by-sa-4.0\ntags:\n- translation\n---\n# FuguMT\n", encoding="utf-8"
+    )
+    assert fields(runner.invoke(cli, args))["license"] == "cc-by-sa-4.0"
+
+
+def test_a_model_that_does_not_convert_is_one_line_and_leaves_nothing(fugumt, tmp_path):
+    broken = tmp_path / "broken-fugumt"
+    broken.mkdir()
+    for file in fugumt.iterdir():
+        (broken / file.name).write_bytes(file.read_bytes())
+    (broken / "target.spm").write_bytes(b"not a sentencepiece model")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["model", "convert", str(broken), "--out", str(out)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "nothing was kept" in lines[0], result.stderr
+    assert not out.exists() and not list(tmp_path.glob(".out-*"))
