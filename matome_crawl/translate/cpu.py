@@ -108,11 +108,32 @@ class FamilyDefaults:
     cpu_seconds_per_1000: float | None = None
 
 
-# Marian (FuguMT): measured as in the module docstring. NLLB: see NLLB_MEASURED.
+# Per family, ``bench/translate.py --defaults-sweep FAMILY`` on the project's 2-core machine
+# (random weights of the real shape: FuguMT's Marian; NLLB-200-distilled-600M's config
+# verbatim, 12+12 layers, d_model 1024, 256,206 output rows), CTranslate2 int8, 48 HN
+# sentences, 24 target tokens each, seconds per 1,000 segments. The machine was shared
+# (load average 3-6), so single figures move by up to 1.5× between runs; what held in
+# every run is kept:
+#
+# =======================================  ===========  ===========
+# setting                                  Marian       NLLB-600M
+# =======================================  ===========  ===========
+# beam 4, batch 4, 2 workers × 1 thread    158          1,661 / 1,120
+# beam 4, batch 4, 1 worker × 2 threads    796          6,726
+# beam 2, batch 4, 2 workers × 1 thread    100          821 / 475
+# beam 2, batch 8                          --           746 / 612
+# beam 1, batch 4 / 8                      --           1,284 / 476
+# beam 4, batch 8                          98           1,252
+# =======================================  ===========  ===========
+#
+# One thread per worker wins for both (4-5×). NLLB: beam 2 is about twice as fast as beam
+# 4 in every run, beam 1 no faster than 2 beyond the noise, and batch 4 vs 8 within it:
+# beam 2, batch 4. Marian keeps beam 4 and batch 4 (the interleaved runs of the module
+# docstring; the batch-8 figure above came later in a run whose load was falling).
 FAMILY_CPU_DEFAULTS: dict[str, FamilyDefaults] = {
-    "marian": FamilyDefaults(beam=4, batch_size=4, threads_per_worker=1),
-    "nllb": FamilyDefaults(beam=4, batch_size=4, threads_per_worker=1),
-    "m2m100": FamilyDefaults(beam=4, batch_size=4, threads_per_worker=1),
+    "marian": FamilyDefaults(4, 4, 1, cpu_seconds_per_1000=160),
+    "nllb": FamilyDefaults(2, 4, 1, cpu_seconds_per_1000=600),
+    "m2m100": FamilyDefaults(4, 4, 1),  # not measured: Marian's
 }
 
 

@@ -35,4 +35,5 @@ def test_each_family_has_measured_cpu_defaults():
     nllb = family_defaults("nllb", "ctranslate2", "cpu")
     assert nllb.cpu_seconds_per_1000 is not None
     assert nllb.cpu_seconds_per_1000 > marian.cpu_seconds_per_1000  # a 600M model is slower
+    assert (nllb.beam, nllb.batch_size, nllb.threads_per_worker) == (2, 4, 1)
     assert family_defaults("nllb", "ctranslate2", "cuda").batch_size == 32
