@@ -46,6 +46,11 @@ logger = logging.getLogger(__name__)
 # splitter keeps every segment under the model's positions), so its own "sequence too
 # long" warning about text that is cut before the model sees it is noise.
 _NO_TOKENIZER_LIMIT = 10**9
+# Source lengths are rounded up to a multiple of this before the output cap is computed:
+# one cap per exact length cut a round of sorted segments into many small batches (the
+# transformers backend ran up to 6× more generate() calls); the cap only stops a model that
+# does not stop by itself, so a few tokens more of headroom change no normal output.
+CAP_STEP = 8
 
 
 class Backend(Protocol):
@@ -170,11 +175,16 @@ class _TokenizerMixin:
         return [len(ids) for ids in encoded]
 
     def caps(self, source_lengths: Sequence[int]) -> list[int]:
-        """Each segment's cap on new tokens, from its source length."""
+        """Each segment's cap on new tokens: ``a·x + b`` with ``x`` its source tokens
+        rounded up to a multiple of :data:`CAP_STEP` (so neighbouring lengths share a cap
+        and decode in one batch), then the model's own limit."""
         if self.options.max_new_tokens is not None:
             return [min(self.options.max_new_tokens, self.max_output_tokens)] * len(source_lengths)
         a, b = self.options.max_len_a, self.options.max_len_b
-        return [max(1, min(int(a * x + b), self.max_output_tokens)) for x in source_lengths]
+        return [
+            max(1, min(int(a * (-(-x // CAP_STEP) * CAP_STEP) + b), self.max_output_tokens))
+            for x in source_lengths
+        ]
 
     def _decode(self, ids: Sequence[int]) -> ModelOutput:
         special = set(self.tokenizer.all_special_ids)

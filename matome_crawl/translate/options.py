@@ -65,8 +65,9 @@ class TranslationOptions:
         None  # None: min(256, the model's positions); an explicit value is trusted
     )
     min_new_tokens: int | None = None  # None: the model stops when it is done
-    # New tokens per segment at most. None: max_len_a × source tokens + max_len_b; either
-    # way capped by the model's own max_length and positions (NLLB-200: 199 new tokens).
+    # New tokens per segment at most. None: max_len_a × source tokens (rounded up to a
+    # multiple of 8) + max_len_b. Either way capped by the model's own max_length and
+    # positions (NLLB-200: 199 new tokens).
     max_new_tokens: int | None = None
     max_len_a: float = MAX_LEN_A
     max_len_b: int = MAX_LEN_B

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from matome_crawl.translate import TranslationOptions, Translator
+from matome_crawl.translate.backends import CAP_STEP
 from matome_crawl.translate.options import MAX_LEN_A, MAX_LEN_B
 from tests.tiny_models import MARIAN_POSITIONS, NLLB, NLLB_REVISION, hub_cache_put
 
@@ -71,7 +72,7 @@ def test_a_model_that_never_stops_gets_a_cap_from_the_source_length(endless_mari
     assert time.perf_counter() - started < 30
     limit = ct2.backend.max_output_tokens  # the tiny model's positions, less the start token
     assert limit == torch_.backend.max_output_tokens == MARIAN_POSITIONS - 1
-    caps = [min(int(MAX_LEN_A * x + MAX_LEN_B), limit) for x in lengths]
+    caps = [min(int(MAX_LEN_A * -(-x // CAP_STEP) * CAP_STEP + MAX_LEN_B), limit) for x in lengths]
     assert caps[-1] == limit > caps[1]  # the model's own limit and the source length both bind
     expected = [cap - 1 for cap in caps]  # then the forced </s>
     for got in outputs:
