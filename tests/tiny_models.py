@@ -202,9 +202,18 @@ def marian_translator(marian_dir: Path, models_dir: Path) -> Iterator[Translator
     yield Translator.load(TranslationOptions(model=str(marian_dir), models_dir=str(models_dir)))
 
 
+# torch's intra-op threads wait on each other at every operation: on the project's shared
+# 2-core machine one thread ran the transformers tests about 4× faster than two.
+TORCH_TEST_THREADS = 1
+
+
 @pytest.fixture(scope="session")
 def marian_torch_translator(marian_dir: Path) -> Translator:
-    return Translator.load(TranslationOptions(model=str(marian_dir), backend="transformers"))
+    return Translator.load(
+        TranslationOptions(
+            model=str(marian_dir), backend="transformers", threads=TORCH_TEST_THREADS
+        )
+    )
 
 
 # ----------------------------------------------------------- the published layouts

@@ -54,6 +54,7 @@ def translators(model: str, models_dir: Path, **options) -> list[Translator]:
             TranslationOptions(
                 model=model,
                 backend=backend,
+                threads=1 if backend == "transformers" else 0,  # see tiny_models
                 compute_type="float32",
                 models_dir=str(models_dir),
                 **options,

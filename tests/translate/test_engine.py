@@ -227,7 +227,7 @@ def test_ctranslate2_greedy_gives_the_same_tokens_as_transformers(
     ]
     sentences = sentences[:40]
     reference = Translator.load(
-        TranslationOptions(model=str(marian_dir), backend="transformers", beam=1)
+        TranslationOptions(model=str(marian_dir), backend="transformers", beam=1, threads=1)
     )
     converted = Translator.load(
         TranslationOptions(model=str(marian_ct2_dir), compute_type="float32", beam=1)
@@ -244,7 +244,7 @@ def test_nllb_through_both_backends(nllb_dir, models_dir, corpus):
     ]
     sentences = sentences[:12]
     torch_nllb = Translator.load(
-        TranslationOptions(model=str(nllb_dir), backend="transformers", beam=1)
+        TranslationOptions(model=str(nllb_dir), backend="transformers", beam=1, threads=1)
     )
     assert isinstance(torch_nllb.backend, TransformersBackend)
     assert torch_nllb.model.family == "nllb"

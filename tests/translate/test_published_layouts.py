@@ -151,7 +151,7 @@ def test_fugumt_2022_layout_translates_on_both_backends(hub, fugumt_2022_files):
     assert (snapshot / "special_tokens_map.json").stat().st_size == 65
     texts = ["I read the logs every day.", "It works."]
     for backend in ("ctranslate2", "transformers"):
-        translator = Translator.load(TranslationOptions(backend=backend, beam=1))
+        translator = Translator.load(TranslationOptions(backend=backend, beam=1, threads=1))
         assert translator.model.family == "marian"
         results = translator.translate(texts)
         assert all(r.text for r in results), backend
