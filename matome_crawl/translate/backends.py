@@ -112,37 +112,21 @@ def load_tokenizer(model: ResolvedModel, target_lang: str) -> Any:
 def _nllb_tokenizer(path: Path, target_lang: str) -> Any:
     from transformers import NllbTokenizer
 
-    # transformers 5 warns on every load of a tokenizer.json made by transformers < 4.57
-    # (all of NLLB's) that its pre-tokenizer regex is Mistral's broken one, and offers
-    # `fix_mistral_regex`: NLLB's is a Metaspace pre-tokenizer with no such regex, and the
-    # tokens are identical either way, so the warning is wrong here and is silenced.
-    transformers_logger = logging.getLogger("transformers.tokenization_utils_tokenizers")
-    with _quiet(transformers_logger, "incorrect regex pattern"):
-        tokenizer = NllbTokenizer.from_pretrained(
-            str(path), local_files_only=True, src_lang=NLLB_SOURCE_LANG, tgt_lang=target_lang
-        )
+    # transformers 5 checks every tokenizer of more than 100,000 tokens for Mistral's broken
+    # pre-tokenizer regex; next to a config.json with no model_type (CTranslate2's own, in
+    # a conversion) it takes NLLB's for one and warns on every load to set
+    # `fix_mistral_regex=True`. NLLB's pre-tokenizer has no such regex and the tokens are
+    # the same either way; saying False explicitly is what transformers asks to silence it.
+    tokenizer = NllbTokenizer.from_pretrained(
+        str(path),
+        local_files_only=True,
+        src_lang=NLLB_SOURCE_LANG,
+        tgt_lang=target_lang,
+        fix_mistral_regex=False,
+    )
     if tokenizer.convert_tokens_to_ids(target_lang) == tokenizer.unk_token_id:
         raise ModelFormatError(f"{path}: this model has no language {target_lang!r}")
     return tokenizer
-
-
-class _DropMessages(logging.Filter):
-    def __init__(self, fragment: str) -> None:
-        super().__init__()
-        self.fragment = fragment
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return self.fragment not in record.getMessage()
-
-
-@contextlib.contextmanager
-def _quiet(target: logging.Logger, fragment: str) -> Iterator[None]:
-    dropped = _DropMessages(fragment)
-    target.addFilter(dropped)
-    try:
-        yield
-    finally:
-        target.removeFilter(dropped)
 
 
 def _language_token(model: ResolvedModel, target_lang: str) -> str | None:

@@ -9,9 +9,12 @@ Face cache as ``matome model download`` leaves them. The commands then run with 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,6 +69,20 @@ def db_url(database, db_path) -> str:
             1,
         )
     return f"sqlite:///{db_path}"
+
+
+@contextlib.contextmanager
+def transformers_warnings() -> Iterator[list[str]]:
+    """What transformers logs meanwhile (its loggers do not propagate to pytest's)."""
+    messages: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: messages.append(record.getMessage())  # type: ignore[method-assign]
+    source = logging.getLogger("transformers")
+    source.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        source.removeHandler(handler)
 
 
 def fields(result) -> dict[str, str]:
@@ -173,10 +190,12 @@ def test_nllb_published_layout_and_target_lang(nllb, db_url, database):
     assert info["expect (cpu)"].startswith("about 10 min per 1,000 segments")
 
     args = ["translate", "--pending", "--model", NLLB, "--target-lang", "fra_Latn", "--db", db_url]
-    result = runner.invoke(cli, args)
+    with transformers_warnings() as warned:
+        result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "into fra_Latn" in result.stdout and "fra_Latn]" in result.stdout  # memory key
-    assert "incorrect regex" not in result.output
+    # transformers took the CTranslate2 directory's config.json for an old Mistral one
+    assert not [m for m in warned if "fix_mistral_regex" in m]
     with database.sessions() as session:
         assert session.scalar(select(Comment.text_ja_lang).where(Comment.id == 700)) == "fra_Latn"
 
@@ -232,3 +251,45 @@ def test_a_model_that_does_not_convert_is_one_line_and_leaves_nothing(fugumt, tm
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "nothing was kept" in lines[0], result.stderr
     assert not out.exists() and not list(tmp_path.glob(".out-*"))
+
+
+def test_no_sequence_length_warning_for_text_the_splitter_cuts(fugumt):
+    """The splitter measures whole paragraphs before cutting them: the tokenizer's own
+    "Token indices sequence length is longer than…" warning was noise on every long one."""
+    from matome_crawl.translate.backends import load_tokenizer
+    from matome_crawl.translate.options import ResolvedModel
+
+    tokenizer = load_tokenizer(
+        ResolvedModel(FUGUMT, str(fugumt), "transformers", "marian"), "jpn_Jpan"
+    )
+    with transformers_warnings() as warned:
+        ids = tokenizer(["I read the logs every day. " * 200])["input_ids"][0]
+    assert len(ids) > 512  # past FuguMT's positions
+    assert not [m for m in warned if "sequence length" in m]
+
+
+def test_no_mistral_regex_warning_for_an_nllb_sized_vocabulary(nllb, tmp_path):
+    """transformers checks tokenizers of over 100,000 tokens (NLLB's has 256,204) for
+    Mistral's broken regex and, next to CTranslate2's config.json (no model_type), warned
+    on every load of a converted NLLB to set `fix_mistral_regex=True`."""
+    from transformers import NllbTokenizer
+
+    from matome_crawl.translate.backends import load_tokenizer
+    from matome_crawl.translate.options import ResolvedModel
+
+    small = NllbTokenizer.from_pretrained(str(nllb), local_files_only=True)
+    data = json.loads((nllb / "tokenizer.json").read_text())
+    vocab = data["model"]["vocab"]
+    for i in range(100_001 - len(vocab)):  # filler pieces: the size is what matters
+        vocab[f"<filler{i}>"] = len(vocab)
+    big = tmp_path / "nllb-ct2-like"
+    big.mkdir()
+    (big / "tokenizer.json").write_text(json.dumps(data))
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        (big / name).write_bytes((nllb / name).read_bytes())
+    (big / "config.json").write_text(json.dumps({"bos_token": "<s>", "eos_token": "</s>"}))
+    with transformers_warnings() as warned:
+        tokenizer = load_tokenizer(ResolvedModel(NLLB, str(big), "ctranslate2", "nllb"), "jpn_Jpan")
+    assert len(tokenizer) > 100_000
+    assert tokenizer("It works.")["input_ids"] == small("It works.")["input_ids"]
+    assert not [m for m in warned if "fix_mistral_regex" in m]
