@@ -20,6 +20,7 @@ token at step 48; CTranslate2 stops after 47 tokens without it).
     python bench/translate.py                 # 200 comments, all phases
     python bench/translate.py --comments 40   # shorter run
     python bench/translate.py --isa-sweep     # (c') under each CT2 ISA / MKL setting
+    python bench/translate.py --defaults-sweep nllb   # beam/batch/threads on NLLB-600M's shape
 
 It is a script, not a test: numbers depend on the machine and on its neighbours.
 """
@@ -198,8 +199,11 @@ def phase_transformers(model_dir: Path, comments: list[str], batched: bool) -> d
 def phase_product(
     model_dir: Path, comments: list[str], models_dir: Path, whole: bool, batch_size: int | None
 ) -> dict:
+    from matome_crawl.hn.text import comment_html_to_text
     from matome_crawl.translate import Kind, Source, TranslationOptions, Translator
+    from matome_crawl.translate.cpu import configure_ctranslate2_cpu
 
+    configure_ctranslate2_cpu()  # as the matome command does before loading a model
     options = TranslationOptions(
         model=str(model_dir),
         models_dir=str(models_dir),
@@ -207,7 +211,7 @@ def phase_product(
         max_new_tokens=OUTPUT_TOKENS,
         batch_size=batch_size,  # None: the product's default
     )
-    translator = Translator(options)  # the default backend: CTranslate2, int8
+    translator = Translator.load(options)  # the default backend: CTranslate2, int8
     backend = translator.backend
     info = {
         "backend": backend.name,
@@ -229,7 +233,7 @@ def phase_product(
             "seconds": seconds,
         }
     started = time.perf_counter()
-    results = translator.translate([Source(c, Kind.HTML) for c in comments])
+    results = translator.translate([Source(comment_html_to_text(c), Kind.TEXT) for c in comments])
     seconds = time.perf_counter() - started
     assert all(r.untranslated == 0 for r in results)
     return {
@@ -238,6 +242,129 @@ def phase_product(
         "tokens": translator.stats.generated_tokens,
         "seconds": seconds,
     }
+
+
+# ------------------------------------------------------------- per-family CPU defaults
+
+SWEEP_SEGMENTS = 48
+SWEEP_OUTPUT = 24  # target tokens per segment: about an HN sentence's length in Japanese
+NLLB_CONFIG = ROOT.parent / "shared" / "models" / "facebook--nllb-200-distilled-600M"
+
+
+def build_nllb(workdir: Path) -> Path:
+    """A random-init model of NLLB-200-distilled-600M's exact shape (its config.json
+    verbatim: 12+12 layers, d_model 1024, FFN 4096, 256,206 output rows), with a small
+    NLLB tokenizer (CTranslate2 pads the vocabulary to the model's rows)."""
+    import polib
+    import sentencepiece as spm
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+    from transformers.tokenization_utils_base import generate_merges
+
+    out = workdir / "nllb"
+    if (out / "model.safetensors").is_file():
+        return out
+    out.mkdir(parents=True)
+    lines = [plain(c) for c in load_comments(400)]
+    for path in sorted(MO_DIR.glob("*.mo")):
+        for entry in polib.mofile(str(path)):
+            if entry.msgid and entry.msgstr:
+                lines += [" ".join(entry.msgid.split()), " ".join(entry.msgstr.split())]
+    (workdir / "nllb.txt").write_text("\n".join(lines), encoding="utf-8")
+    spm.SentencePieceTrainer.train(
+        input=str(workdir / "nllb.txt"),
+        model_prefix=str(workdir / "nllb-bpe"),
+        vocab_size=8000,
+        model_type="bpe",
+        character_coverage=0.9995,
+        num_threads=2,
+        minloglevel=2,
+    )
+    processor = spm.SentencePieceProcessor(model_file=str(workdir / "nllb-bpe.model"))
+    specials = ("<s>", "<pad>", "</s>", "<unk>")
+    vocab = {token: i for i, token in enumerate(specials)}
+    scores = {}
+    for i in range(processor.get_piece_size()):
+        if not (processor.is_control(i) or processor.is_unknown(i)):
+            vocab[processor.id_to_piece(i)] = i + 1
+            scores[processor.id_to_piece(i)] = processor.get_score(i)
+    codes = json.loads((NLLB_CONFIG / "special_tokens_map.json").read_text())[
+        "additional_special_tokens"
+    ]
+    for code in [*codes, "<mask>"]:
+        vocab[code] = len(vocab)
+    merges = generate_merges(vocab, scores, skip_tokens=set(specials) | set(codes) | {"<mask>"})
+    NllbTokenizer(
+        vocab=vocab, merges=merges, src_lang="eng_Latn", tgt_lang="jpn_Jpan"
+    ).save_pretrained(out)
+    config = M2M100Config.from_dict(json.loads((NLLB_CONFIG / "config.json").read_text()))
+    torch.manual_seed(0)
+    M2M100ForConditionalGeneration(config).eval().save_pretrained(out)
+    shutil.copy(NLLB_CONFIG / "generation_config.json", out / "generation_config.json")
+    return out
+
+
+def phase_sweep(model_dir: Path, models_dir: Path, beam: int, batch: int, per_worker: int) -> dict:
+    """CTranslate2 int8 on HN sentences, fixed output length, one setting."""
+    import matome_crawl.translate.cpu as cpu
+    from matome_crawl.hn.text import comment_html_to_text
+    from matome_crawl.translate import Kind, Source, TranslationOptions, Translator
+    from matome_crawl.translate.models import family_of
+
+    cpu.configure_ctranslate2_cpu()
+    family = family_of(model_dir)
+    base = cpu.FAMILY_CPU_DEFAULTS[family]
+    cpu.FAMILY_CPU_DEFAULTS[family] = cpu.FamilyDefaults(beam, batch, per_worker)
+    options = TranslationOptions(
+        model=str(model_dir),
+        models_dir=str(models_dir),
+        min_new_tokens=SWEEP_OUTPUT,
+        max_new_tokens=SWEEP_OUTPUT,
+    )
+    translator = Translator.load(options)
+    cpu.FAMILY_CPU_DEFAULTS[family] = base
+    sources = [Source(comment_html_to_text(c), Kind.TEXT) for c in load_comments(60)]
+    segments = translator.plan(sources).segments[:SWEEP_SEGMENTS]
+    started = time.perf_counter()
+    outputs = translator.backend.translate(segments)
+    seconds = time.perf_counter() - started
+    return {
+        "outputs": len(outputs),
+        "tokens": len(outputs) * SWEEP_OUTPUT,  # decoder steps (random outputs may be specials)
+        "seconds": seconds,
+        "workers": translator.backend.workers,
+    }
+
+
+def defaults_sweep(args: argparse.Namespace) -> None:
+    family = args.defaults_sweep
+    workdir = Path(args.workdir)
+    started = time.perf_counter()
+    model_dir = build_model(workdir) if family == "marian" else build_nllb(workdir)
+    print(f"{family}: model built in {time.perf_counter() - started:.0f} s", flush=True)
+    settings = [(4, 4, 1)]  # the Marian defaults, as the baseline of this run
+    settings += [(4, 4, 2), (2, 4, 1), (1, 4, 1), (4, 8, 1), (2, 8, 1), (2, 16, 1)]
+    if args.settings:  # BEAMxBATCHxTHREADS_PER_WORKER,…
+        settings = [
+            tuple(int(n) for n in item.split("x"))  # type: ignore[misc]
+            for item in args.settings.split(",")
+        ]
+    baseline = None
+    for beam, batch, per_worker in settings:
+        result = spawn(
+            "sweep",
+            args,
+            extra=["--model-dir", str(model_dir), "--beam", str(beam), "--batch-size",
+                   str(batch), "--per-worker", str(per_worker)],
+        )  # fmt: skip
+        per_1000 = result["seconds"] / result["outputs"] * 1000
+        baseline = baseline or per_1000
+        print(
+            f"{family} beam {beam} batch {batch:2d} {result['workers']} worker(s) × "
+            f"{per_worker} thread(s): {result['tokens'] / result['seconds']:6.1f} tok/s, "
+            f"{per_1000:7.0f} s per 1,000 segments ({baseline / per_1000:.2f}× the first)",
+            flush=True,
+        )
 
 
 def peak_rss_mib() -> float:
@@ -253,7 +380,15 @@ def peak_rss_mib() -> float:
 def run_phase(args: argparse.Namespace) -> None:
     comments = load_comments(args.comments)
     model_dir = Path(args.workdir) / "marian"
-    if args.phase == "a":
+    if args.phase == "sweep":
+        result = phase_sweep(
+            Path(args.model_dir),
+            Path(args.workdir) / "models",
+            args.beam,
+            args.batch_size,
+            args.per_worker,
+        )
+    elif args.phase == "a":
         result = phase_transformers(model_dir, comments, batched=False)
     elif args.phase == "b":
         result = phase_transformers(model_dir, comments, batched=True)
@@ -269,7 +404,12 @@ def run_phase(args: argparse.Namespace) -> None:
     print("RESULT " + json.dumps(result))
 
 
-def spawn(phase: str, args: argparse.Namespace, env: dict[str, str] | None = None) -> dict:
+def spawn(
+    phase: str,
+    args: argparse.Namespace,
+    env: dict[str, str] | None = None,
+    extra: list[str] | None = None,
+) -> dict:
     command = [
         sys.executable,
         __file__,
@@ -280,7 +420,9 @@ def spawn(phase: str, args: argparse.Namespace, env: dict[str, str] | None = Non
         "--comments",
         str(args.comments),
     ]
-    if args.batch_size:
+    if extra:
+        command += extra
+    elif args.batch_size:
         command += ["--batch-size", str(args.batch_size)]
     done = subprocess.run(
         command, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False
@@ -311,7 +453,20 @@ def main() -> None:
     parser.add_argument(
         "--batch-size", type=int, default=None, help="override the product's batch size in (c)"
     )
-    parser.add_argument("--phase", choices=["a", "b", "c", "c-whole"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--defaults-sweep",
+        choices=["marian", "nllb"],
+        help="CTranslate2 int8 beam/batch/thread settings on the family's real shape",
+    )
+    parser.add_argument(
+        "--settings", help="with --defaults-sweep: BEAMxBATCHxTHREADS_PER_WORKER,… to run"
+    )
+    parser.add_argument(
+        "--phase", choices=["a", "b", "c", "c-whole", "sweep"], help=argparse.SUPPRESS
+    )
+    parser.add_argument("--model-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--beam", type=int, default=4, help=argparse.SUPPRESS)
+    parser.add_argument("--per-worker", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         run_phase(args)
@@ -319,6 +474,9 @@ def main() -> None:
     temporary = args.workdir is None
     args.workdir = args.workdir or tempfile.mkdtemp(prefix="matome-bench-")
     try:
+        if args.defaults_sweep:
+            defaults_sweep(args)
+            return
         started = time.perf_counter()
         build_model(Path(args.workdir))
         spawn("c-whole", args)  # converts the model once, outside the timings; warms the disk

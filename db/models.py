@@ -69,6 +69,9 @@ class Story(Base):
     title_ja: Mapped[str | None] = mapped_column(Text)
     title_ja_model: Mapped[str | None] = mapped_column(String(255))
     title_ja_at: Mapped[datetime | None]
+    title_ja_lang: Mapped[str | None] = mapped_column(
+        String(16), doc="language of title_ja (an NLLB code: jpn_Jpan, fra_Latn…)"
+    )
 
     comments: Mapped[list[Comment]] = relationship(
         back_populates="story", order_by="Comment.position"
@@ -107,6 +110,9 @@ class Comment(Base):
     text_ja: Mapped[str | None] = mapped_column(Text)
     text_ja_model: Mapped[str | None] = mapped_column(String(255))
     text_ja_at: Mapped[datetime | None]
+    text_ja_lang: Mapped[str | None] = mapped_column(
+        String(16), doc="language of text_ja (an NLLB code: jpn_Jpan, fra_Latn…)"
+    )
     text_ja_untranslated: Mapped[int | None] = mapped_column(
         doc="segments the model failed on and that were kept in English"
     )

@@ -160,9 +160,14 @@ def memory_store(
 
 
 def store_title_translations(
-    session: Session, translations: Mapping[int, tuple[str, str]], model_id: str, now: datetime
+    session: Session,
+    translations: Mapping[int, tuple[str, str]],
+    model_id: str,
+    now: datetime,
+    lang: str,
 ) -> int:
-    """Write ``story_id → (title as translated, title_ja)`` with the model id and time.
+    """Write ``story_id → (title as translated, title_ja)`` with the model id, time and
+    language (an NLLB code such as ``jpn_Jpan``).
 
     A story whose title changed since it was read is left for the next run. Returns the
     number of stories written.
@@ -172,7 +177,7 @@ def store_title_translations(
         written += session.execute(
             update(Story)
             .where(Story.id == story_id, Story.title == title)
-            .values(title_ja=title_ja, title_ja_model=model_id, title_ja_at=now)
+            .values(title_ja=title_ja, title_ja_model=model_id, title_ja_at=now, title_ja_lang=lang)
         ).rowcount
     return written
 
@@ -182,9 +187,10 @@ def store_comment_translations(
     translations: Mapping[int, tuple[str, str, int]],
     model_id: str,
     now: datetime,
+    lang: str,
 ) -> int:
     """Write ``comment_id → (content_hash as read, text_ja, untranslated segments)`` with
-    the model id and time.
+    the model id, time and language.
 
     A comment whose content hash changed since it was read (a re-crawl edited it) is left
     for the next run. Returns the number of comments written.
@@ -198,6 +204,7 @@ def store_comment_translations(
                 text_ja=text_ja,
                 text_ja_model=model_id,
                 text_ja_at=now,
+                text_ja_lang=lang,
                 text_ja_untranslated=untranslated,
             )
         ).rowcount

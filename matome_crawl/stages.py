@@ -17,11 +17,11 @@ from typing import Any
 from db.engine import Database
 from matome_crawl.export import ExportRequest, ExportResult, export_posts
 from matome_crawl.translate import TranslationOptions, Translator
-from matome_crawl.translate.stage import (
+from matome_crawl.translate.cpu import configure_ctranslate2_cpu
+from matome_crawl.translation_stage import (
     Selection,
     StageProgress,
     StageResult,
-    pending_documents,
     translate_archive,
 )
 
@@ -40,19 +40,29 @@ class TranslateDays:
 
     @property
     def translator(self) -> Translator:
+        """Loaded on first use: the model is found, converted once if the backend needs
+        it (an explicit step, never inside the translator's constructor) and loaded.
+
+        The application (``matome run``/``backfill``/``demo``) picks CTranslate2's CPU
+        instruction set for its process first, as ``matome translate`` does; the
+        translator itself changes no process-wide setting."""
         if self._translator is None:
-            self._translator = Translator(self.options)
+            configure_ctranslate2_cpu()
+            self._translator = Translator.load(self.options)
         return self._translator
+
+    def _get_translator(self) -> Translator:
+        return self.translator
 
     def __call__(self, days: Sequence[date]) -> None:
         for day in days:
-            selection = Selection(day=day)
-            if not pending_documents(self.database, selection):
+            result = translate_archive(
+                self.database, self._get_translator, Selection(day=day), progress=self.progress
+            )
+            if result.model_id is None:
                 logger.info("%s: nothing left to translate", day)
                 continue
-            self.results.append(
-                translate_archive(self.database, self.translator, selection, progress=self.progress)
-            )
+            self.results.append(result)
 
 
 @dataclass

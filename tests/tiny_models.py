@@ -199,9 +199,228 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def marian_translator(marian_dir: Path, models_dir: Path) -> Iterator[Translator]:
     """The product's default backend (CTranslate2, int8) on the tiny Marian model."""
-    yield Translator(TranslationOptions(model=str(marian_dir), models_dir=str(models_dir)))
+    yield Translator.load(TranslationOptions(model=str(marian_dir), models_dir=str(models_dir)))
+
+
+# torch's intra-op threads wait on each other at every operation: on the project's shared
+# 2-core machine one thread ran the transformers tests about 4× faster than two.
+TORCH_TEST_THREADS = 1
 
 
 @pytest.fixture(scope="session")
 def marian_torch_translator(marian_dir: Path) -> Translator:
-    return Translator(TranslationOptions(model=str(marian_dir), backend="transformers"))
+    return Translator.load(
+        TranslationOptions(
+            model=str(marian_dir), backend="transformers", threads=TORCH_TEST_THREADS
+        )
+    )
+
+
+# ----------------------------------------------------------- the published layouts
+
+SHARED_MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "models"
+FUGUMT = "staka/fugumt-en-ja"
+FUGUMT_FILES = SHARED_MODELS / "staka--fugumt-en-ja"
+FUGUMT_REVISION = "fbb91252110cf97d90291eb808629ab0b10f7928"  # main, 2023-08-15
+FUGUMT_2022_REVISION = "8227fda" + "0" * 33  # the first layout (short hash as the README has it)
+NLLB = "facebook/nllb-200-distilled-600M"
+NLLB_FILES = SHARED_MODELS / "facebook--nllb-200-distilled-600M"
+NLLB_REVISION = "f8d333a" + "0" * 33
+# The 2022 special_tokens_map.json (65 bytes), as FuguMT's first commit had it.
+FUGUMT_2022_SPECIAL_TOKENS = '{"eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}'
+
+
+def hub_cache_put(cache: Path, repo_id: str, revision: str, files: dict[str, bytes]) -> Path:
+    """Lay ``files`` out as huggingface_hub leaves a download: content in ``blobs/``,
+    ``snapshots/<revision>/`` of relative symlinks to them, ``refs/main``."""
+    import hashlib
+
+    repo = cache / f"models--{repo_id.replace('/', '--')}"
+    snapshot = repo / "snapshots" / revision
+    (repo / "blobs").mkdir(parents=True, exist_ok=True)
+    snapshot.mkdir(parents=True, exist_ok=True)
+    (repo / "refs").mkdir(exist_ok=True)
+    (repo / "refs" / "main").write_text(revision)
+    for name, data in files.items():
+        digest = hashlib.sha256(data).hexdigest()
+        (repo / "blobs" / digest).write_bytes(data)
+        (snapshot / name).symlink_to(Path("..", "..", "blobs", digest))
+    return snapshot
+
+
+def _fugumt_files(corpus: Path, work: Path) -> dict[str, bytes]:
+    """Every file of FuguMT's repo: the JSON files verbatim from ``../shared/models``, one joint
+    SentencePiece model as ``source.spm`` and ``target.spm`` (``</s>`` = 0, ``<unk>`` = 1),
+    ``vocab.json`` of 32,001 entries with ``<pad>`` = 32000 (ASCII-escaped), and random
+    weights of the config's own shape as the only weight file, a ``pytorch_model.bin``
+    (float16) whose tied embeddings share one storage."""
+    import io
+
+    import sentencepiece as spm
+    import torch
+    from transformers import MarianConfig, MarianMTModel
+
+    spm.SentencePieceTrainer.train(
+        input=f"{corpus / 'en.txt'},{corpus / 'ja.txt'}",
+        model_prefix=str(work / "joint"),
+        vocab_size=2000,
+        model_type="unigram",
+        character_coverage=0.995,
+        input_sentence_size=20000,
+        shuffle_input_sentence=False,
+        num_threads=2,
+        minloglevel=2,
+        eos_id=0,
+        unk_id=1,
+        bos_id=-1,
+        pad_id=-1,
+    )
+    processor = spm.SentencePieceProcessor(model_file=str(work / "joint.model"))
+    config_text = (FUGUMT_FILES / "config.json").read_text(encoding="utf-8")
+    config_json = json.loads(config_text)
+    size = config_json["vocab_size"]
+    pad = config_json["pad_token_id"]
+    vocab = {processor.id_to_piece(i): i for i in range(processor.get_piece_size())}
+    pieces = len(vocab)
+    for i in range(pieces, pad):  # the real vocabulary is 32k pieces: fill the rest
+        vocab[f"<unused{i}>"] = i
+    vocab["<pad>"] = pad
+    assert len(vocab) == size
+
+    config = MarianConfig.from_dict(config_json)
+    config.init_std = 0.3  # wide enough that the output depends on the input
+    torch.manual_seed(0)
+    model = MarianMTModel(config).eval()
+    with torch.no_grad():
+        bias = model.final_logits_bias[0]
+        bias[pieces:] = -100.0  # never the filler pieces, nor <pad>
+        bias[1] = -100.0  # nor <unk> (decodes to nothing)
+        bias[0] = 28.0  # the end token: outputs of a few tokens, as a trained model's
+    buffer = io.BytesIO()
+    torch.save(model.half().state_dict(), buffer)
+    spm_bytes = (work / "joint.model").read_bytes()
+    files = {
+        "config.json": config_text.encode("utf-8"),
+        "tokenizer_config.json": (FUGUMT_FILES / "tokenizer_config.json").read_bytes(),
+        "source.spm": spm_bytes,
+        "target.spm": spm_bytes,
+        "vocab.json": json.dumps(vocab, indent=2).encode("ascii"),
+        "pytorch_model.bin": buffer.getvalue(),
+        "generation_config.json": (FUGUMT_FILES / "generation_config.json").read_bytes(),
+        "special_tokens_map.json": (FUGUMT_FILES / "special_tokens_map.json").read_bytes(),
+    }
+    return files
+
+
+@pytest.fixture(scope="session")
+def fugumt_files(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    return _fugumt_files(corpus, tmp_path_factory.mktemp("fugumt"))
+
+
+@pytest.fixture(scope="session")
+def fugumt_2022_files(fugumt_files: dict[str, bytes]) -> dict[str, bytes]:
+    """The same model in the 2022 layout: float32 weights, no generation_config.json,
+    the 65-byte special tokens map."""
+    import io
+
+    import torch
+
+    weights = torch.load(io.BytesIO(fugumt_files["pytorch_model.bin"]), weights_only=True)
+    buffer = io.BytesIO()
+    cast: dict[int, torch.Tensor] = {}  # tied tensors stay one storage
+    for tensor in weights.values():
+        cast.setdefault(tensor.data_ptr(), tensor.float())
+    torch.save({name: cast[tensor.data_ptr()] for name, tensor in weights.items()}, buffer)
+    files = {k: v for k, v in fugumt_files.items() if k != "generation_config.json"}
+    files["special_tokens_map.json"] = FUGUMT_2022_SPECIAL_TOKENS.encode()
+    files["pytorch_model.bin"] = buffer.getvalue()
+    return files
+
+
+# NLLB shrunk consistently: 2,000 SentencePiece pieces instead of 256,000, the same 202
+# language codes after them, and a small network (the JSON files' other fields verbatim).
+NLLB_PIECES = 2000
+NLLB_SHRUNK = {
+    "d_model": 64,
+    "encoder_layers": 2,
+    "decoder_layers": 2,
+    "num_hidden_layers": 2,
+    "encoder_attention_heads": 4,
+    "decoder_attention_heads": 4,
+    "encoder_ffn_dim": 128,
+    "decoder_ffn_dim": 128,
+}
+
+
+def _nllb_files(corpus: Path, work: Path) -> dict[str, bytes]:
+    """NLLB-200's repo, shrunk: its JSON files with ``vocab_size`` (and the network's
+    size) changed and nothing else, a SentencePiece BPE ``sentencepiece.bpe.model`` in
+    fairseq's id convention (piece id + 1 after ``<s> <pad> </s> <unk>``), the language
+    codes after the pieces and ``<mask>`` last, the fast ``tokenizer.json`` made from
+    them, and a float32 ``pytorch_model.bin``."""
+    import io
+
+    import sentencepiece as spm
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+    from transformers.tokenization_utils_base import generate_merges
+
+    spm.SentencePieceTrainer.train(
+        input=f"{corpus / 'en.txt'},{corpus / 'ja.txt'}",
+        model_prefix=str(work / "bpe"),
+        vocab_size=NLLB_PIECES,
+        model_type="bpe",
+        character_coverage=0.995,
+        input_sentence_size=20000,
+        shuffle_input_sentence=False,
+        num_threads=2,
+        minloglevel=2,
+    )
+    processor = spm.SentencePieceProcessor(model_file=str(work / "bpe.model"))
+    specials = ("<s>", "<pad>", "</s>", "<unk>")
+    vocab = {token: i for i, token in enumerate(specials)}
+    scores: dict[str, float] = {}
+    for i in range(processor.get_piece_size()):
+        if processor.is_control(i) or processor.is_unknown(i):
+            continue
+        vocab[processor.id_to_piece(i)] = i + 1  # fairseq's offset
+        scores[processor.id_to_piece(i)] = processor.get_score(i)
+    codes = json.loads((NLLB_FILES / "special_tokens_map.json").read_text())[
+        "additional_special_tokens"
+    ]
+    base = processor.get_piece_size() + 1
+    for i, code in enumerate(codes):
+        vocab[code] = base + i
+    vocab["<mask>"] = base + len(codes)
+    merges = generate_merges(vocab, scores, skip_tokens=set(specials) | set(codes) | {"<mask>"})
+    tokenizer = NllbTokenizer(vocab=vocab, merges=merges, src_lang="eng_Latn", tgt_lang="jpn_Jpan")
+    saved = work / "saved-tokenizer"
+    tokenizer.save_pretrained(saved)
+
+    config_json = json.loads((NLLB_FILES / "config.json").read_text())
+    real_extra = config_json["vocab_size"] - (256000 + 1 + len(codes) + 1)  # 2 spare rows
+    config_json["vocab_size"] = len(vocab) + real_extra
+    config_json.update(NLLB_SHRUNK)
+    config = M2M100Config.from_dict(config_json)
+    config.init_std = 0.3
+    torch.manual_seed(0)
+    model = M2M100ForConditionalGeneration(config).eval()
+    with torch.no_grad():
+        # Language codes and <mask> decode to nothing: a zero row keeps them unlikely.
+        model.model.shared.weight[base:] = 0.0
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    return {
+        "config.json": json.dumps(config_json, indent=2).encode(),
+        "generation_config.json": (NLLB_FILES / "generation_config.json").read_bytes(),
+        "tokenizer_config.json": (NLLB_FILES / "tokenizer_config.json").read_bytes(),
+        "special_tokens_map.json": (NLLB_FILES / "special_tokens_map.json").read_bytes(),
+        "sentencepiece.bpe.model": (work / "bpe.model").read_bytes(),
+        "tokenizer.json": (saved / "tokenizer.json").read_bytes(),
+        "pytorch_model.bin": buffer.getvalue(),
+    }
+
+
+@pytest.fixture(scope="session")
+def nllb_files(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    return _nllb_files(corpus, tmp_path_factory.mktemp("nllb-published"))

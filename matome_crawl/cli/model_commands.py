@@ -77,9 +77,12 @@ def convert(name_or_path: str, out_dir: Path, quantization: str, force: bool) ->
 )
 @format_option
 def info(name: str | None, backend: str, output_format: str) -> None:
-    """Show a model, its license, its backend and whether it is on this machine."""
+    """Show a model, its license, its backend, whether it is on this machine, the settings
+    it runs with and what to expect on this CPU."""
     from matome_crawl.translate import DEFAULT_MODEL, KNOWN_MODELS
+    from matome_crawl.translate.cpu import available_cores, family_defaults
     from matome_crawl.translate.models import model_status
+    from matome_crawl.translate.options import MAX_LEN_A, MAX_LEN_B
 
     status = model_status(name or DEFAULT_MODEL, backend)
     card = KNOWN_MODELS.get(status.model)
@@ -94,4 +97,53 @@ def info(name: str | None, backend: str, output_format: str) -> None:
     ]
     if card:
         rows.insert(3, {"field": "about", "value": card.note})
+    if status.family:
+        defaults = family_defaults(status.family, backend, "cpu")
+        beam = f"beam {defaults.beam}"
+        if status.model_beams and status.model_beams != defaults.beam:
+            beam += (
+                f" (the model's own config asks for {status.model_beams}; {defaults.beam} is "
+                "the measured choice on CPU: --beam to change it)"
+            )
+        threads = available_cores()
+        layout = (
+            f"{max(1, threads // defaults.threads_per_worker)} worker(s) × "
+            f"{defaults.threads_per_worker} thread(s)"
+            if backend == "ctranslate2"
+            else f"{threads} torch thread(s)"
+        )
+        rows.append(
+            {
+                "field": "cpu defaults",
+                "value": f"{beam}, batch {defaults.batch_size}, {layout}",
+            }
+        )
+        limit = f"{MAX_LEN_A:g} × source tokens + {MAX_LEN_B} new tokens per segment"
+        if status.max_length:
+            limit += f", at most {status.max_length - 1} (the model's max_length)"
+        rows.append({"field": "output cap", "value": limit})
+        expected = _expectation(status.family, backend)
+        if expected:
+            rows.append({"field": "expect (cpu)", "value": expected})
     echo_rows(rows, output_format, columns=["field", "value"])
+
+
+def _expectation(family: str, backend: str) -> str | None:
+    from matome_crawl.translate.cpu import family_defaults
+
+    measured = family_defaults(family, "ctranslate2", "cpu").cpu_seconds_per_1000
+    if measured is None:
+        return None
+    text = (
+        f"about {_duration(measured)} per 1,000 segments with CTranslate2 int8 on 2 cores "
+        "(measured; scales with cores)"
+    )
+    if backend == "transformers":
+        text += "; the transformers backend is several times slower"
+    return text
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -41,9 +42,22 @@ def engine_options(func: F) -> F:
             "--batch-size",
             type=click.IntRange(min=1),
             default=None,
-            help="Segments per model batch [default: 4 on CPU, 32 on CUDA].",
+            help="Segments per model batch [default: measured per model family on CPU "
+            "(see `matome model info`), 32 on CUDA].",
         ),
-        click.option("--beam", type=click.IntRange(min=1), default=4, show_default=True),
+        click.option(
+            "--beam",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Beam size [default: measured per model family, see `matome model info`].",
+        ),
+        click.option(
+            "--target-lang",
+            default=None,
+            metavar="CODE",
+            help="Language to translate into, as an NLLB code (fra_Latn, kor_Hang…); NLLB "
+            "models only [default: jpn_Jpan; FuguMT translates into Japanese only].",
+        ),
         click.option(
             "--compute-type",
             default="auto",
@@ -67,15 +81,19 @@ def options_from(params: dict[str, Any]):  # type: ignore[no-untyped-def]
         batch_size=params["batch_size"],
         beam=params["beam"],
         compute_type=params["compute_type"],
+        target_lang=params.get("target_lang"),
     )
 
 
 def load_translator(options):  # type: ignore[no-untyped-def]
-    """The translator, with a missing or unusable model as one line instead of a traceback."""
+    """The translator (model found, converted once if needed, loaded), with a missing or
+    unusable model as one line instead of a traceback."""
     from matome_crawl.translate import TranslateError, Translator
+    from matome_crawl.translate.cpu import configure_ctranslate2_cpu
 
+    configure_ctranslate2_cpu()  # the process's own setting, before the first model loads
     try:
-        return Translator(options)
+        return Translator.load(options)
     except TranslateError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -130,7 +148,7 @@ def translate(
     Resumable: each batch of documents is committed, and translated segments are kept in
     the translation memory, so a re-run after an interruption picks up where it stopped.
     """
-    from matome_crawl.translate.stage import Selection, translate_archive
+    from matome_crawl.translation_stage import Selection, translate_archive
 
     if sum((day is not None, bool(story_ids), pending)) != 1:
         raise click.UsageError("give exactly one of --day D, --story ID or --pending")
@@ -140,13 +158,19 @@ def translate(
         raise click.UsageError(str(exc)) from exc
     selection = Selection(day=day.date() if day else None, story_ids=story_ids, pending=pending)
     database = open_database(db_url)
-    translator = load_translator(options)
     with _ProgressBar() as bar:
         result = translate_archive(
-            database, translator, selection, batch_documents=commit_every, progress=bar.update
+            database,
+            lambda: load_translator(options),  # only when there is something to translate
+            selection,
+            batch_documents=commit_every,
+            progress=bar.update,
         )
     for story_id in result.missing_story_ids:
         click.echo(f"story {story_id} is not in the archive", err=True)
+    if result.model_id is None:
+        click.echo(f"Nothing to translate ({result.stories} stories looked at); no model loaded.")
+        return
     if result.changed_meanwhile:
         click.echo(
             f"{result.changed_meanwhile} titles or comments changed while they were translated; "
@@ -157,21 +181,38 @@ def translate(
         f"Translated {result.titles} titles and {result.comments} comments "
         f"of {result.stories} stories in {result.batches} batches."
     )
+    kept = ""
+    if result.untranslated:
+        kept = (
+            f"; {result.untranslated_documents} titles or comments keep some English where "
+            "the model failed"
+        )
     click.echo(
-        f"Segments: {result.segments} ({result.cache_hits} from the translation memory, "
-        f"{result.translated} by the model, {result.untranslated} kept in English)."
+        f"Distinct segments: {result.segments} = {result.cache_hits} from the translation "
+        f"memory + {result.translated} by the model + {result.untranslated} kept in English"
+        f"{kept}."
     )
     click.echo(
         f"Time: {result.seconds:.1f} s ({result.segments_per_second:.1f} segments/s); "
-        f"model {result.model_id} [{result.settings}]."
+        f"model {result.model_id} [{result.settings}] into {result.target_lang}."
     )
 
 
 class _ProgressBar:
-    """A rich progress bar on stderr counting segments, with segments/s."""
+    """Progress on stderr, shown once there is work (so a model that cannot be loaded is
+    one error line, not a bar and a line): a rich bar counting segments on a terminal, a
+    plain line per committed batch elsewhere (a log file, cron)."""
 
     def __enter__(self) -> _ProgressBar:
         from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.progress: Any = None
+        self.started = time.perf_counter()
+        self.documents_done = -1
+        return self
+
+    def _start(self) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -189,14 +230,27 @@ class _ProgressBar:
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=self.console,
             transient=False,
         )
         self.task = self.progress.add_task("translate", total=None, rate="")
         self.progress.start()
-        return self
 
     def update(self, state: Any) -> None:
+        if not self.console.is_terminal:
+            if state.documents_done != self.documents_done and state.documents_done:
+                elapsed = time.perf_counter() - self.started
+                rate = state.segments_done / elapsed if elapsed else 0.0
+                click.echo(
+                    f"translated {state.documents_done}/{state.documents_total} titles and "
+                    f"comments, {state.segments_done}/{state.segments_total} segments "
+                    f"({rate:.1f} segments/s)",
+                    err=True,
+                )
+            self.documents_done = state.documents_done
+            return
+        if self.progress is None:
+            self._start()
         task = self.progress.tasks[0]
         speed = task.speed
         self.progress.update(
@@ -207,4 +261,5 @@ class _ProgressBar:
         )
 
     def __exit__(self, *exc_info: object) -> None:
-        self.progress.stop()
+        if self.progress is not None:
+            self.progress.stop()

@@ -1,6 +1,13 @@
-"""HN comment HTML → plain text, keeping paragraphs, code blocks and full link URLs."""
+"""HN comment HTML → plain text, keeping paragraphs, code blocks and full link URLs.
+
+The one HTML-to-text conversion of the product: the parsers store its output, and the
+translation stage hands it to the translator. Paragraphs are parted by a blank line and
+never start with a space; code blocks keep HN's two-space indentation.
+"""
 
 from __future__ import annotations
+
+from lxml import etree
 
 from matome_crawl.hn.page import Element, text_of
 
@@ -55,3 +62,12 @@ def html_to_text(element: Element) -> str:
         buffer.append(child.tail or "")
     flush()
     return "\n\n".join(paragraphs)
+
+
+def comment_html_to_text(html: str) -> str:
+    """:func:`html_to_text` of a stored comment body (the ``commtext`` inner HTML)."""
+    if not html.strip():
+        return ""
+    root = etree.fromstring(f"<div>{html}</div>", etree.HTMLParser())
+    body = root.find("body/div") if root is not None else None
+    return html_to_text(body) if body is not None else ""

@@ -9,9 +9,11 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from matome_crawl.translate.backends import quiet_transformers
 from matome_crawl.translate.models import (
     METADATA_FILE,
     TOKENIZER_FILES,
+    VERIFIED,
     cached_snapshot,
     family_of,
     forces_eos,
@@ -21,11 +23,21 @@ from matome_crawl.translate.models import (
     local_model_id,
     looks_like_path,
     max_positions,
+    model_max_length,
+    model_num_beams,
 )
-from matome_crawl.translate.options import ModelFormatError, ResolvedModel
+from matome_crawl.translate.options import DEFAULT_TARGET_LANG, ModelFormatError, ResolvedModel
 
 logger = logging.getLogger(__name__)
 
+# What loading a broken model or tokenizer raises (sentencepiece, transformers, CTranslate2).
+CONVERSION_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    ValueError,
+    RuntimeError,
+    KeyError,
+    TypeError,
+)
 QUANTIZATIONS = ("int8", "int8_float16", "int8_float32", "int16", "float16", "float32")
 
 
@@ -41,8 +53,10 @@ def convert_model(
     """Convert ``model`` (a local transformers directory, or a hub name already in the local
     cache) into a CTranslate2 model in ``out_dir``, with its tokenizer files beside it.
 
-    The conversion is written to a temporary directory next to ``out_dir`` and moved in
-    place at the end, so an interrupted run never leaves a half model that looks whole.
+    The conversion is written to a temporary directory next to ``out_dir``, loaded and
+    tried on one sentence (model and tokenizer), and only then moved in place and marked
+    as checked, so neither an interrupted run nor a conversion that does not load is ever
+    kept as a model that looks whole.
     """
     from ctranslate2.converters import TransformersConverter
 
@@ -81,23 +95,31 @@ def convert_model(
         logger.info(
             "converting %s (%s) to %s, quantization %s", model_id, source, out, quantization
         )
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), quiet_transformers():
             # see backends._load_tokenizer: MarianTokenizer's sacremoses hint is moot
             warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
-            TransformersConverter(str(source), copy_files=copy_files).convert(
-                str(staging), quantization=quantization, force=True
-            )
+            try:
+                TransformersConverter(str(source), copy_files=copy_files).convert(
+                    str(staging), quantization=quantization, force=True
+                )
+            except CONVERSION_ERRORS as exc:
+                raise ModelFormatError(
+                    f"cannot convert {model_id} to CTranslate2 ({_first_line(exc)}); "
+                    "nothing was kept"
+                ) from exc
         metadata = {
             "source": model_id,
             "family": family,
             "quantization": quantization or "float32",
             "max_positions": max_positions(source),
+            "max_length": model_max_length(source) or "",
+            "num_beams": model_num_beams(source) or "",
             "forced_eos": "true" if forces_eos(source) else "false",
             "license": license_of(model_id, source) or "",
         }
-        (staging / METADATA_FILE).write_text(
-            json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        _write_metadata(staging, metadata)
+        check_conversion(ResolvedModel(model_id, str(staging), "ctranslate2", family))
+        _write_metadata(staging, {**metadata, "verified": VERIFIED})
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
@@ -111,3 +133,34 @@ def convert_model(
         family=family,
         license=metadata["license"] or None,
     )
+
+
+def _write_metadata(directory: Path, metadata: dict[str, object]) -> None:
+    (directory / METADATA_FILE).write_text(
+        json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+
+def check_conversion(model: ResolvedModel) -> None:
+    """Load a CTranslate2 conversion with its tokenizer and translate one short sentence;
+    a :class:`ModelFormatError` if anything fails (the conversion is then not kept)."""
+    from matome_crawl.translate.backends import load_ctranslate2, load_tokenizer
+
+    try:
+        tokenizer = load_tokenizer(model, DEFAULT_TARGET_LANG)
+        translator = load_ctranslate2(
+            model.path, device="cpu", compute_type="auto", inter_threads=1, intra_threads=1
+        )
+        tokens = tokenizer.convert_ids_to_tokens(tokenizer("Hello.")["input_ids"])
+        prefix = [[DEFAULT_TARGET_LANG]] if model.family == "nllb" else None
+        translator.translate_batch([tokens], prefix, beam_size=1, max_decoding_length=4)
+    except CONVERSION_ERRORS as exc:
+        raise ModelFormatError(
+            f"the CTranslate2 conversion of {model.model_id} does not load "
+            f"({_first_line(exc)}); nothing was kept"
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__

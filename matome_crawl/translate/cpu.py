@@ -11,9 +11,11 @@ AVX2, ``CT2_USE_MKL=0`` (oneDNN)            590
 AVX512, ``CT2_USE_MKL=0`` (oneDNN)          607
 ==========================================  ==========
 
-So where the CPU has AVX-512 we ask for it (CTranslate2 stays on AVX2 by itself), and we
-leave ``CT2_USE_MKL`` alone: on Intel CPUs CTranslate2 already uses MKL, which beat oneDNN
-here. A value the user set in the environment always wins.
+So where the CPU has AVX-512 the command line asks for it (CTranslate2 stays on AVX2 by
+itself), and ``CT2_USE_MKL`` is left alone: on Intel CPUs CTranslate2 already uses MKL,
+which beat oneDNN here. A value the user set in the environment always wins. The variable
+is process-wide and read when CTranslate2 loads its first model, so only the application's
+entry point sets it (:func:`configure_ctranslate2_cpu`); the translator never does.
 
 Threads: with 2 cores, 2 workers of 1 thread each ran 1.7-1.9× faster than 1 worker of 2
 threads at any batch size, and small batches won (4 examples per batch: ~690, 8: ~650,
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 
 logger = logging.getLogger(__name__)
@@ -60,7 +63,9 @@ def preferred_isa(flags: frozenset[str] | None = None) -> str | None:
 @lru_cache(maxsize=1)
 def configure_ctranslate2_cpu() -> str | None:
     """Set ``CT2_FORCE_CPU_ISA`` before CTranslate2 loads its first model (it reads the
-    variable then, once per process). Returns the ISA in effect when known."""
+    variable then, once per process). For an application's entry point only (the
+    ``matome`` command calls it): it changes the process's environment. Returns the ISA
+    in effect when known."""
     if os.environ.get(ISA_ENV):
         return os.environ[ISA_ENV]
     isa = preferred_isa()
@@ -77,14 +82,67 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def thread_layout(threads: int) -> tuple[int, int]:
-    """``(inter_threads, intra_threads)`` for ``threads`` CPU threads: one worker per
-    thread (see the module docstring)."""
+def thread_layout(threads: int, threads_per_worker: int = 1) -> tuple[int, int]:
+    """``(inter_threads, intra_threads)`` for ``threads`` CPU threads: workers of
+    ``threads_per_worker`` threads each (see the module docstring)."""
     threads = max(1, threads)
-    return threads, 1
+    per_worker = max(1, min(threads_per_worker, threads))
+    return max(1, threads // per_worker), per_worker
 
 
 def default_batch_size(backend: str, device: str) -> int:
     if device == "cuda":
         return CUDA_BATCH_SIZE
     return CPU_BATCH_SIZE if backend == "ctranslate2" else TORCH_CPU_BATCH_SIZE
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyDefaults:
+    """What a model family runs with when the options do not say."""
+
+    beam: int
+    batch_size: int
+    threads_per_worker: int
+    # CTranslate2 int8 on this project's 2-core machine, 2 threads, these defaults, HN
+    # comment sentences: seconds per 1,000 segments (what ``matome model info`` quotes).
+    cpu_seconds_per_1000: float | None = None
+
+
+# Per family, ``bench/translate.py --defaults-sweep FAMILY`` on the project's 2-core machine
+# (random weights of the real shape: FuguMT's Marian; NLLB-200-distilled-600M's config
+# verbatim, 12+12 layers, d_model 1024, 256,206 output rows), CTranslate2 int8, 48 HN
+# sentences, 24 target tokens each, seconds per 1,000 segments. The machine was shared
+# (load average 3-6), so single figures move by up to 1.5× between runs; what held in
+# every run is kept:
+#
+# =======================================  ===========  ===========
+# setting                                  Marian       NLLB-600M
+# =======================================  ===========  ===========
+# beam 4, batch 4, 2 workers × 1 thread    158          1,661 / 1,120
+# beam 4, batch 4, 1 worker × 2 threads    796          6,726
+# beam 2, batch 4, 2 workers × 1 thread    100          821 / 475
+# beam 2, batch 8                          --           746 / 612
+# beam 1, batch 4 / 8                      --           1,284 / 476
+# beam 4, batch 8                          98           1,252
+# =======================================  ===========  ===========
+#
+# One thread per worker wins for both (4-5×). NLLB: beam 2 is about twice as fast as beam
+# 4 in every run, beam 1 no faster than 2 beyond the noise, and batch 4 vs 8 within it:
+# beam 2, batch 4. Marian keeps beam 4 and batch 4 (the interleaved runs of the module
+# docstring; the batch-8 figure above came later in a run whose load was falling).
+FAMILY_CPU_DEFAULTS: dict[str, FamilyDefaults] = {
+    "marian": FamilyDefaults(4, 4, 1, cpu_seconds_per_1000=160),
+    "nllb": FamilyDefaults(2, 4, 1, cpu_seconds_per_1000=600),
+    "m2m100": FamilyDefaults(4, 4, 1),  # not measured: Marian's
+}
+
+
+def family_defaults(family: str, backend: str, device: str) -> FamilyDefaults:
+    """The family's CPU defaults; on CUDA (not measured here) large batches and beam 4,
+    and the transformers backend keeps the batch of the benchmark's (b)."""
+    base = FAMILY_CPU_DEFAULTS.get(family, FAMILY_CPU_DEFAULTS["marian"])
+    if device == "cuda":
+        return FamilyDefaults(4, CUDA_BATCH_SIZE, 1)
+    if backend != "ctranslate2":
+        return FamilyDefaults(base.beam, TORCH_CPU_BATCH_SIZE, 1, None)
+    return base

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,10 +26,12 @@ from typing import Protocol
 
 from matome_crawl.translate import text as textmod
 from matome_crawl.translate.backends import Backend, load_backend
-from matome_crawl.translate.models import resolve_model
+from matome_crawl.translate.models import find_model, resolve_model
 from matome_crawl.translate.options import (
     DEFAULT_MAX_SEGMENT_TOKENS,
+    DEFAULT_TARGET_LANG,
     Kind,
+    ModelFormatError,
     ModelOutput,
     ResolvedModel,
     Source,
@@ -49,6 +52,23 @@ MODEL_ERRORS: tuple[type[Exception], ...] = (RuntimeError, IndexError, ValueErro
 BATCHES_PER_ROUND = 4
 
 Progress = Callable[[int], None]
+
+
+def target_language(model: ResolvedModel, requested: str | None) -> str:
+    """The NLLB code of the language ``model`` will translate into. NLLB takes any of its
+    codes; Marian (FuguMT) and M2M100 here translate into Japanese only."""
+    if requested is None or requested == DEFAULT_TARGET_LANG:
+        return DEFAULT_TARGET_LANG
+    if model.family != "nllb":
+        raise ModelFormatError(
+            f"{model.model_id} translates into Japanese only; --target-lang {requested} "
+            "needs an NLLB model"
+        )
+    if not re.fullmatch(r"[a-z]{3}_[A-Z][a-z]{3}", requested):
+        raise ModelFormatError(
+            f"{requested!r} is not an NLLB language code (such as jpn_Jpan or fra_Latn)"
+        )
+    return requested
 
 
 def segment_hash(segment: str) -> str:
@@ -97,7 +117,13 @@ class Plan:
 
 
 class Translator:
-    """English → Japanese translation of titles and comments with a local model."""
+    """English → Japanese (or, with NLLB, another language) translation of titles and
+    comments with a local model.
+
+    The constructor loads a model that is ready for its backend and nothing else: it never
+    converts one. :meth:`load` is the explicit step that finds the model and, for
+    CTranslate2, converts a transformers model once (checked before it is kept).
+    """
 
     def __init__(
         self,
@@ -109,16 +135,24 @@ class Translator:
         """Load the model named by ``options`` (or the given ``model``/``backend``).
 
         Raises :class:`~matome_crawl.translate.options.ModelNotFoundError` when the model is
-        not on this machine; nothing is downloaded.
+        not on this machine (nothing is downloaded), and
+        :class:`~matome_crawl.translate.options.ModelFormatError` when it still needs the
+        conversion that :meth:`load` does.
         """
         self.options = options or TranslationOptions()
-        self.model = model or resolve_model(
+        self.model = model or find_model(
             self.options.model,
             self.options.backend,
             cache_dir=self.options.cache_dir,
             models_dir=self.options.models_dir,
         )
-        self.backend = backend or load_backend(self.model, self.options)
+        if self.options.backend == "ctranslate2" and self.model.format != "ctranslate2":
+            raise ModelFormatError(
+                f"{self.options.model} is not converted for CTranslate2 yet: "
+                "Translator.load() converts it once (or run `matome model convert`)"
+            )
+        self.target_lang = target_language(self.model, self.options.target_lang)
+        self.backend = backend or load_backend(self.model, self.options, self.target_lang)
         limit = self.options.max_segment_tokens
         if limit is None:
             limit = min(DEFAULT_MAX_SEGMENT_TOKENS, self.backend.max_source_tokens)
@@ -126,11 +160,33 @@ class Translator:
         self.settings = settings_key(
             self.backend.name,
             self.backend.compute_type,
-            self.options.beam,
+            self.backend.beam,
             self.options.min_new_tokens,
             self.options.max_new_tokens,
+            self.target_lang,
+            (self.options.max_len_a, self.options.max_len_b),
         )
         self.stats = TranslationStats()
+
+    @classmethod
+    def load(cls, options: TranslationOptions | None = None) -> Translator:
+        """Find the model, convert it for CTranslate2 if it needs it (once; later runs
+        reuse the conversion), then load it."""
+        options = options or TranslationOptions()
+        found = find_model(
+            options.model,
+            options.backend,
+            cache_dir=options.cache_dir,
+            models_dir=options.models_dir,
+        )
+        target_language(found, options.target_lang)  # refused before any conversion
+        model = resolve_model(
+            options.model,
+            options.backend,
+            cache_dir=options.cache_dir,
+            models_dir=options.models_dir,
+        )
+        return cls(options, model=model)
 
     @property
     def model_id(self) -> str:

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from matome_crawl.translate.options import (
@@ -28,8 +28,12 @@ logger = logging.getLogger(__name__)
 MODELS_DIR_ENV = "MATOME_MODELS_DIR"
 # Written next to a converted model: where it came from and what it is.
 METADATA_FILE = "matome-model.json"
+# The metadata's "verified" value once a conversion has been loaded and has translated a
+# sentence; a conversion without it (interrupted, or made by an older version that did
+# not check) is made again rather than trusted.
+VERIFIED = "1"
 # Files a translation model needs (weights: safetensors preferred over PyTorch pickles).
-MODEL_FILES = ("config.json", "generation_config.json")
+MODEL_FILES = ("config.json", "generation_config.json", "README.md")
 TOKENIZER_FILES = (
     "tokenizer_config.json",
     "special_tokens_map.json",
@@ -108,37 +112,68 @@ def read_metadata(path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in json.loads(file.read_text(encoding="utf-8")).items()}
 
 
+def _json(path: Path) -> dict:  # type: ignore[type-arg]
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
 def family_of(path: Path) -> str:
-    """``marian``, ``nllb`` or ``m2m100``, from the model's metadata, config or tokenizer."""
+    """``marian``, ``nllb`` or ``m2m100``: what the model *is*, from the metadata of a
+    conversion or the config's ``model_type`` (a copied ``tokenizer_config.json`` often
+    does not say: FuguMT's and opus-mt's hold only the two languages)."""
     metadata = read_metadata(path)
     if metadata.get("family"):
         return metadata["family"]
-    config_file = path / "config.json"
-    if config_file.is_file():
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-        model_type = config.get("model_type")
-        if model_type == "marian":
-            return "marian"
-        if model_type in ("m2m_100", "nllb-moe"):
-            return "nllb" if _tokenizer_class(path).startswith("Nllb") else "m2m100"
-    tokenizer_class = _tokenizer_class(path)
-    if tokenizer_class.startswith("Marian"):
+    config = _json(path / "config.json")
+    model_type = config.get("model_type")
+    if model_type == "marian":
         return "marian"
-    if tokenizer_class.startswith("Nllb"):
-        return "nllb"
-    if tokenizer_class.startswith("M2M100"):
+    if model_type in ("m2m_100", "nllb-moe"):
+        hints = (
+            str(config.get("tokenizer_class") or ""),
+            str(_json(path / "tokenizer_config.json").get("tokenizer_class") or ""),
+        )
+        if any(hint.startswith("Nllb") for hint in hints) or model_type == "nllb-moe":
+            return "nllb"
         return "m2m100"
+    if model_type is None and is_ctranslate2_dir(path):
+        # A CTranslate2 conversion made elsewhere: its config.json is CTranslate2's own,
+        # and the vocabulary files say which family it came from.
+        if (path / "source.spm").is_file():
+            return "marian"
+        if (path / "sentencepiece.bpe.model").is_file():
+            return "nllb"
     raise ModelFormatError(
         f"{path}: cannot tell which kind of translation model this is "
         "(expected a MarianMT or NLLB/M2M100 model)"
     )
 
 
-def _tokenizer_class(path: Path) -> str:
-    file = path / "tokenizer_config.json"
-    if not file.is_file():
-        return ""
-    return str(json.loads(file.read_text(encoding="utf-8")).get("tokenizer_class") or "")
+def model_max_length(path: Path) -> int | None:
+    """The longest output the model's own generation settings allow (``max_length``,
+    which counts the decoder start token): NLLB-200 says 200, FuguMT 512."""
+    metadata = read_metadata(path)
+    if metadata.get("max_length"):
+        return int(metadata["max_length"])
+    for name in ("generation_config.json", "config.json"):
+        value = _json(path / name).get("max_length")
+        if isinstance(value, int) and value > 1:
+            return value
+    return None
+
+
+def model_num_beams(path: Path) -> int | None:
+    """The beam the model's own generation settings ask for (FuguMT: 12)."""
+    metadata = read_metadata(path)
+    if metadata.get("num_beams"):
+        return int(metadata["num_beams"])
+    for name in ("generation_config.json", "config.json"):
+        value = _json(path / name).get("num_beams")
+        if isinstance(value, int):
+            return value
+    return None
 
 
 def max_positions(path: Path) -> int:
@@ -171,11 +206,38 @@ def forces_eos(path: Path) -> bool:
     return False
 
 
+def hub_id_of(path: Path) -> str | None:
+    """The hub name of a snapshot in a Hugging Face cache
+    (``…/models--staka--fugumt-en-ja/snapshots/<rev>``), else None."""
+    path = path.resolve() if path.exists() else path
+    if path.parent.name == "snapshots" and path.parent.parent.name.startswith("models--"):
+        return path.parent.parent.name.removeprefix("models--").replace("--", "/")
+    return None
+
+
+_FRONT_MATTER_LICENSE = re.compile(r"^license:\s*['\"]?([\w.+-]+)", re.MULTILINE)
+
+
 def license_of(model_id: str, path: Path | None = None) -> str | None:
-    if model_id in KNOWN_MODELS:
-        return KNOWN_MODELS[model_id].license
-    if path is not None:
-        return read_metadata(path).get("license") or None
+    """From the product's own list for the models it suggests (also for a snapshot of one
+    in a Hugging Face cache), else the conversion's metadata, else the ``license:`` of the
+    model card's front matter (``README.md``) when the copy has one."""
+    for name in (model_id, hub_id_of(path) if path is not None else None):
+        if name in KNOWN_MODELS:
+            return KNOWN_MODELS[name].license
+    if path is None:
+        return None
+    recorded = read_metadata(path).get("license")
+    if recorded:
+        return recorded
+    readme = path / "README.md"
+    if readme.is_file():
+        text = readme.read_text(encoding="utf-8", errors="replace")
+        if text.startswith("---"):
+            front = text[3:].split("\n---", 1)[0]
+            match = _FRONT_MATTER_LICENSE.search(front)
+            if match:
+                return match.group(1)
     return None
 
 
@@ -218,7 +280,12 @@ def local_model_id(path: Path) -> str:
     return source or str(path.resolve())
 
 
-def resolve_model(
+def is_verified_conversion(path: Path) -> bool:
+    """A conversion this product made, loaded and tried before keeping it."""
+    return is_ctranslate2_dir(path) and read_metadata(path).get("verified") == VERIFIED
+
+
+def find_model(
     model: str,
     backend: str,
     *,
@@ -226,10 +293,12 @@ def resolve_model(
     models_dir: str | None = None,
     quantization: str = "int8",
 ) -> ResolvedModel:
-    """Find ``model`` (a hub name or a local directory) in the form ``backend`` loads.
+    """Find ``model`` (a hub name or a local directory) on disk; never converts, loads
+    or downloads anything.
 
-    For ``ctranslate2`` a transformers model is converted once (``quantization``) into the
-    models directory and reused after that. Never downloads.
+    For ``ctranslate2`` this is the checked conversion in the models directory when there
+    is one, else the transformers model itself (``format == "transformers"``), which
+    :func:`resolve_model` converts.
     """
     expanded = Path(os.path.expanduser(model))
     if expanded.is_dir():
@@ -246,17 +315,38 @@ def resolve_model(
             raise ModelFormatError(
                 f"{model}: not a model directory (no model.bin, or config.json with weights)"
             )
-        if backend == "transformers":
-            return _resolved(model_id, path, "transformers")
-        return _converted(model_id, path, quantization, models_dir)
-    if looks_like_path(model):
+        source = path
+    elif looks_like_path(model):
         raise ModelNotFoundError(model, detail="no such directory")
+    else:
+        model_id = model
+        source = None
     if backend == "ctranslate2":
-        target = converted_dir(model, quantization, models_dir)
-        if is_ctranslate2_dir(target):
-            return _resolved(model, target, "ctranslate2")
-        return _converted(model, cached_snapshot(model, cache_dir), quantization, models_dir)
-    return _resolved(model, cached_snapshot(model, cache_dir), "transformers")
+        target = converted_dir(model_id, quantization, models_dir)
+        if is_verified_conversion(target):
+            return _resolved(model_id, target, "ctranslate2")
+    if source is None:
+        source = cached_snapshot(model, cache_dir)
+    return _resolved(model_id, source, "transformers")
+
+
+def resolve_model(
+    model: str,
+    backend: str,
+    *,
+    cache_dir: str | None = None,
+    models_dir: str | None = None,
+    quantization: str = "int8",
+) -> ResolvedModel:
+    """:func:`find_model`, then, for ``ctranslate2``, the one-time conversion (checked
+    before it is kept) of a transformers model into the models directory. The explicit
+    step that callers take once, when there is something to translate."""
+    found = find_model(
+        model, backend, cache_dir=cache_dir, models_dir=models_dir, quantization=quantization
+    )
+    if backend == "ctranslate2" and found.format != "ctranslate2":
+        return _converted(found.model_id, Path(found.path), quantization, models_dir)
+    return found
 
 
 def _resolved(model_id: str, path: Path, fmt: str) -> ResolvedModel:
@@ -275,9 +365,14 @@ def _converted(
     from matome_crawl.translate.convert import convert_model
 
     target = converted_dir(model_id, quantization, models_dir)
-    if not is_ctranslate2_dir(target):
+    if not is_verified_conversion(target):
+        if target.exists():
+            logger.warning(
+                "the conversion in %s was never checked or did not load: converting again",
+                target,
+            )
         logger.info("converting %s to CTranslate2 (%s) in %s, once", model_id, quantization, target)
-        convert_model(str(source), target, quantization=quantization, model_id=model_id)
+        convert_model(str(source), target, quantization=quantization, model_id=model_id, force=True)
     return _resolved(model_id, target, "ctranslate2")
 
 
@@ -367,6 +462,33 @@ class ModelStatus:
     available: bool
     path: str | None
     note: str
+    model_beams: int | None = None  # the beam the model's own config asks for
+    max_length: int | None = None  # the model's own output limit (decoder start included)
+
+
+def _status(model: str, backend: str, path: Path, note: str, model_id: str) -> ModelStatus:
+    return ModelStatus(
+        model,
+        backend,
+        family_of(path),
+        license_of(model_id, path),
+        True,
+        str(path),
+        note,
+        model_num_beams(path),
+        model_max_length(path),
+    )
+
+
+def _conversion_note(target: Path) -> str:
+    if is_verified_conversion(target):
+        return f"; converted copy in {target}"
+    if target.exists():
+        return (
+            f"; the copy in {target} was never checked or does not load: it is converted "
+            "again on first use"
+        )
+    return "; converted for CTranslate2 on first use"
 
 
 def model_status(
@@ -377,7 +499,10 @@ def model_status(
     models_dir: str | None = None,
     quantization: str = "int8",
 ) -> ModelStatus:
-    """Describe ``model`` for ``backend`` without loading, converting or downloading it."""
+    """Describe ``model`` for ``backend`` without loading, converting or downloading it.
+
+    ``available`` means the backend can use it as it is, or after the one-time conversion
+    (a conversion that failed its check does not count)."""
     card = KNOWN_MODELS.get(model)
     expanded = Path(os.path.expanduser(model))
     if expanded.is_dir():
@@ -386,36 +511,39 @@ def model_status(
             return ModelStatus(
                 model, backend, None, None, False, str(path), "not a model directory"
             )
-        family = family_of(path)
-        kind = "CTranslate2" if is_ctranslate2_dir(path) else "transformers"
-        note = f"local {kind} model"
-        if kind == "transformers" and backend == "ctranslate2":
-            target = converted_dir(local_model_id(path), quantization, models_dir)
-            note += (
-                f"; converted copy in {target}"
-                if is_ctranslate2_dir(target)
-                else "; converted for CTranslate2 on first use"
-            )
-        return ModelStatus(
-            model, backend, family, license_of(local_model_id(path), path), True, str(path), note
-        )
+        model_id = local_model_id(path)
+        if is_ctranslate2_dir(path):
+            if backend != "ctranslate2":
+                status = _status(model, backend, path, "", model_id)
+                return replace(
+                    status,
+                    available=False,
+                    note="a converted CTranslate2 model: only --backend ctranslate2 loads it",
+                )
+            return _status(model, backend, path, "local CTranslate2 model", model_id)
+        note = "local transformers model"
+        if backend == "ctranslate2":
+            note += _conversion_note(converted_dir(model_id, quantization, models_dir))
+        return _status(model, backend, path, note, model_id)
     family = card.family if card else None
     licence = card.license if card else None
     how = (
         f"not on this machine: run `matome model download {model}` where there is network, "
         "or pass a local model directory with --model PATH"
     )
-    if backend == "ctranslate2":
-        target = converted_dir(model, quantization, models_dir)
-        if is_ctranslate2_dir(target):
-            return ModelStatus(model, backend, family, licence, True, str(target), "converted")
+    target = converted_dir(model, quantization, models_dir)
     try:
         snapshot = cached_snapshot(model, cache_dir)
     except ModelNotFoundError:
+        if backend == "ctranslate2" and is_verified_conversion(target):
+            return _status(model, backend, target, "converted", model)
         return ModelStatus(model, backend, family, licence, False, None, how)
+    if backend == "ctranslate2" and is_verified_conversion(target):
+        status = _status(model, backend, target, f"converted (from {snapshot})", model)
+        return replace(
+            status, model_beams=model_num_beams(snapshot), max_length=model_max_length(snapshot)
+        )
     note = "in the Hugging Face cache"
     if backend == "ctranslate2":
-        note += "; converted for CTranslate2 on first use"
-    return ModelStatus(
-        model, backend, family or family_of(snapshot), licence, True, str(snapshot), note
-    )
+        note += _conversion_note(target)
+    return _status(model, backend, snapshot, note, model)

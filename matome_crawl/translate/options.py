@@ -10,8 +10,17 @@ DEFAULT_MODEL = "staka/fugumt-en-ja"
 BACKENDS = ("ctranslate2", "transformers")
 DEVICES = ("auto", "cpu", "cuda")
 # Bumped when a change to the generation code changes what a segment translates to, so the
-# translation memory does not hand back outputs made the old way.
-GENERATION_VERSION = 1
+# translation memory does not hand back outputs made the old way. 2: outputs are capped
+# per segment from the source length and the model's own max_length.
+GENERATION_VERSION = 2
+# The language translations are stored in unless --target-lang says otherwise (NLLB codes
+# name languages everywhere in the product; FuguMT translates into Japanese only).
+DEFAULT_TARGET_LANG = "jpn_Jpan"
+# Per-segment output cap: max_len_a × source tokens + max_len_b (fairseq's max_len_a·x+b).
+# Japanese takes fewer SentencePiece tokens than English for the same sentence, so 3× is
+# generous; the cap only stops a model that does not stop by itself.
+MAX_LEN_A = 3.0
+MAX_LEN_B = 16
 # Segment length the text splitter aims for when the options do not say: shorter than any
 # model's position limit (Marian: 512), so the decoder keeps room for a longer Japanese output.
 DEFAULT_MAX_SEGMENT_TOKENS = 256
@@ -23,8 +32,9 @@ class Kind(StrEnum):
     """How a source text is read before it is cut into segments."""
 
     TITLE = "title"  # one line; a known prefix such as "Show HN:" is left out
-    HTML = "html"  # comment HTML: <p> paragraphs, <pre><code> blocks, links
-    TEXT = "text"  # plain text: blank lines part paragraphs, newlines part lines
+    # plain text: blank lines part paragraphs, newlines part lines, and a paragraph
+    # indented by two spaces is code, kept as it is (HN's own convention)
+    TEXT = "text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +58,21 @@ class TranslationOptions:
     backend: str = "ctranslate2"  # or "transformers"
     device: str = "auto"  # "auto" takes CUDA when there is one
     threads: int = 0  # CPU threads in all; 0 = every core this process may use
-    batch_size: int | None = None  # segments per model batch; None: measured default per device
-    beam: int = 4
+    batch_size: int | None = None  # segments per model batch; None: measured default per family
+    beam: int | None = None  # None: the family's measured default (cpu.FAMILY_CPU_DEFAULTS)
     compute_type: str = "auto"  # CTranslate2: int8 on CPU, int8_float16 on CUDA
     max_segment_tokens: int | None = (
         None  # None: min(256, the model's positions); an explicit value is trusted
     )
     min_new_tokens: int | None = None  # None: the model stops when it is done
-    max_new_tokens: int | None = (
-        None  # None: 3 × source tokens + 16, capped by the model's positions
-    )
+    # New tokens per segment at most. None: max_len_a × source tokens (rounded up to a
+    # multiple of 8) + max_len_b. Either way capped by the model's own max_length and
+    # positions (NLLB-200: 199 new tokens).
+    max_new_tokens: int | None = None
+    max_len_a: float = MAX_LEN_A
+    max_len_b: int = MAX_LEN_B
+    # An NLLB language code (fra_Latn…); None: Japanese. FuguMT translates into Japanese only.
+    target_lang: str | None = None
     title_prefixes: tuple[str, ...] = DEFAULT_TITLE_PREFIXES
     cache_dir: str | None = None  # Hugging Face cache; None: its default
     models_dir: str | None = None  # where converted models go; None: ~/.cache/matome/models
@@ -72,11 +87,13 @@ class TranslationOptions:
                 f"unknown device {self.device!r}, expected one of: {', '.join(DEVICES)}"
             )
         if (
-            self.beam < 1
+            (self.beam is not None and self.beam < 1)
             or (self.batch_size is not None and self.batch_size < 1)
             or self.threads < 0
         ):
             raise ValueError("beam and batch_size must be at least 1, threads at least 0")
+        if self.max_len_a < 0 or self.max_len_b < 1 or (self.max_new_tokens or 1) < 1:
+            raise ValueError("the output cap must allow at least one token")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +176,17 @@ def settings_key(
     beam: int,
     min_new_tokens: int | None,
     max_new_tokens: int | None,
+    target_lang: str = DEFAULT_TARGET_LANG,
+    max_len: tuple[float, int] = (MAX_LEN_A, MAX_LEN_B),
 ) -> str:
     """The translation memory's ``settings`` column: all but the model that changes output."""
     key = f"{backend}/{compute_type}/beam{beam}/v{GENERATION_VERSION}"
     if min_new_tokens is not None or max_new_tokens is not None:
         key += f"/len{min_new_tokens or ''}-{max_new_tokens or ''}"
+    if max_len != (MAX_LEN_A, MAX_LEN_B) and max_new_tokens is None:
+        key += f"/cap{max_len[0]:g}x+{max_len[1]}"
+    if target_lang != DEFAULT_TARGET_LANG:
+        key += f"/{target_lang}"
     if len(key) > 64:  # the column's width
         key = hashlib.sha256(key.encode()).hexdigest()
     return key

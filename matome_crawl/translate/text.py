@@ -17,7 +17,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from html.parser import HTMLParser
 
 from matome_crawl.translate.options import Kind
 
@@ -88,106 +87,38 @@ class _Run:
     verbatim: bool = False
 
 
-class _CommentHTMLParser(HTMLParser):
-    """HN comment HTML → blocks of lines of runs (before sentence splitting)."""
+def is_code_paragraph(paragraph: str) -> bool:
+    """HN's own rule: a paragraph indented by two spaces (or a tab) is code, shown as is.
 
-    _BLOCK_TAGS = frozenset({"p", "div", "blockquote", "ul", "ol", "li", "table", "tr"})
-    _SKIP_TAGS = frozenset({"script", "style"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[tuple[bool, list[list[_Run]]]] = []  # (code, lines)
-        self._lines: list[list[_Run]] = [[]]
-        self._pre: list[str] | None = None
-        self._link: tuple[str, list[str]] | None = None
-        self._skip = 0
-
-    # paragraphs
-    def _end_paragraph(self) -> None:
-        lines = [line for line in self._lines if any(run.text.strip() for run in line)]
-        if lines:
-            self.blocks.append((False, lines))
-        self._lines = [[]]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP_TAGS:
-            self._skip += 1
-        elif self._pre is not None:
-            return  # tags inside <pre> (its <code>) carry nothing
-        elif tag == "pre":
-            self._end_paragraph()
-            self._pre = []
-        elif tag in self._BLOCK_TAGS:
-            self._end_paragraph()
-        elif tag == "br":
-            self._lines.append([])
-        elif tag == "a":
-            href = dict(attrs).get("href") or ""
-            self._link = (href, [])
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br" and self._pre is None:
-            self._lines.append([])
-        elif tag == "br" and self._pre is not None:
-            self._pre.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP_TAGS:
-            self._skip = max(0, self._skip - 1)
-        elif tag == "pre" and self._pre is not None:
-            code = "".join(self._pre).strip("\n")
-            if code.strip():
-                self.blocks.append((True, [[_Run(code, verbatim=True)]]))
-            self._pre = None
-        elif self._pre is not None:
-            return
-        elif tag in self._BLOCK_TAGS:
-            self._end_paragraph()
-        elif tag == "a" and self._link is not None:
-            href, parts = self._link
-            self._link = None
-            self._lines[-1].extend(_link_runs(href, "".join(parts)))
-
-    def handle_data(self, data: str) -> None:
-        if self._skip:
-            return
-        if self._pre is not None:
-            self._pre.append(data)
-        elif self._link is not None:
-            self._link[1].append(data)
-        else:
-            first, *rest = data.split("\n")
-            self._lines[-1].append(_Run(first))
-            for line in rest:
-                self._lines.append([_Run(line)])
-
-    def close(self) -> None:
-        super().close()
-        if self._pre is not None:  # unclosed <pre>: keep what it held
-            self.handle_endtag("pre")
-        if self._link is not None:
-            self.handle_endtag("a")
-        self._end_paragraph()
-
-
-def _link_runs(href: str, text: str) -> list[_Run]:
-    """A link keeps its URL: the full ``href`` where the text shows the URL (HN shortens long
-    ones with "..."), else the text to translate followed by the URL."""
-    text = " ".join(text.split())
-    shown = text.rstrip(".").rstrip("…")
-    if not href:
-        return [_Run(text)]
-    if not text or _URL.match(text) or href.startswith(shown) or text == href:
-        return [_Run(href, verbatim=True)]
-    return [_Run(text), _Run(href, verbatim=True)]
+    Prose paragraphs never start with a space in the plain text the HN parsers make
+    (``matome_crawl.hn.text``), and the code blocks they keep always do.
+    """
+    return paragraph.startswith(("  ", "\t")) and bool(paragraph.strip())
 
 
 def _plain_blocks(text: str) -> list[tuple[bool, list[list[_Run]]]]:
-    blocks = []
-    for paragraph in _BLANK_LINES.split(text.replace("\r\n", "\n")):
-        lines = [[_Run(line)] for line in paragraph.split("\n") if line.strip()]
-        if lines:
-            blocks.append((False, lines))
+    """Paragraphs (blank-line separated) → blocks; neighbouring code paragraphs are one
+    code block with the blank lines between them kept."""
+    text = text.replace("\r\n", "\n")
+    blocks: list[tuple[bool, list[list[_Run]]]] = []
+    code: str | None = None  # the code block being built
+    position = 0
+    separator = ""
+    for match in [*_BLANK_LINES.finditer(text), None]:
+        paragraph = text[position : match.start() if match else len(text)]
+        if is_code_paragraph(paragraph):
+            code = paragraph if code is None else code + separator + paragraph
+        else:
+            if code is not None:
+                blocks.append((True, [[_Run(code.rstrip("\n"), verbatim=True)]]))
+                code = None
+            lines = [[_Run(line)] for line in paragraph.split("\n") if line.strip()]
+            if lines:
+                blocks.append((False, lines))
+        if match:
+            position, separator = match.end(), match.group(0)
+    if code is not None:
+        blocks.append((True, [[_Run(code.rstrip("\n"), verbatim=True)]]))
     return blocks
 
 
@@ -348,11 +279,6 @@ def parse(
     """Read ``text`` as ``kind`` and cut it into segments that each ``fit``."""
     if kind is Kind.TITLE:
         raw = [(False, [[_Run(" ".join(strip_title_prefix(text, title_prefixes).split()))]])]
-    elif kind is Kind.HTML:
-        parser = _CommentHTMLParser()
-        parser.feed(text)
-        parser.close()
-        raw = parser.blocks
     else:
         raw = _plain_blocks(text)
     blocks: list[Block] = []

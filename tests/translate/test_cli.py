@@ -11,7 +11,7 @@ from sqlalchemy import select
 from db.models import Comment, Story
 from matome_crawl.cli import cli
 
-from .test_stage import DAY, add_thread
+from .test_translation_stage import DAY, add_thread
 
 
 @pytest.fixture
@@ -34,15 +34,29 @@ def test_translate_a_day(runner, db_url, database, marian_dir):
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "Translated 1 titles and 1 comments of 1 stories in 1 batches." in result.stdout
-    assert "Segments: 3 (0 from the translation memory, 3 by the model, 0 kept in English)" in (
-        result.stdout
+    assert (
+        "Distinct segments: 3 = 0 from the translation memory + 3 by the model + 0 kept in "
+        "English." in result.stdout
     )
+    assert "translated 2/2 titles and comments, 3/3 segments" in result.stderr
     assert "segments/s" in result.stdout
     with database.sessions() as session:
         assert session.scalar(select(Story.title_ja).where(Story.id == 7))
         assert session.scalar(select(Comment.text_ja).where(Comment.id == 700)).count("\n") == 1
     again = runner.invoke(cli, [*args, "--backend", "transformers", "--beam", "2"])
-    assert again.exit_code == 0 and "Translated 0 titles and 0 comments" in again.stdout
+    assert again.exit_code == 0, again.output
+    assert again.stdout == "Nothing to translate (1 stories looked at); no model loaded.\n"
+
+
+def test_pending_with_nothing_pending_loads_and_converts_no_model(runner, database, db_path):
+    # A model that is not on this machine: loading it would fail, so success means the
+    # command never tried (and the models directory stays empty: nothing converted).
+    url = f"sqlite:///{db_path}"
+    result = runner.invoke(
+        cli, ["translate", "--pending", "--model", "nobody/missing", "--db", url]
+    )
+    assert result.exit_code == 0, result.output
+    assert "no model loaded" in result.stdout
 
 
 def test_story_option_takes_several_ids(runner, db_url, marian_dir):

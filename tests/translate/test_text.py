@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from matome_crawl.hn.text import comment_html_to_text
 from matome_crawl.translate.options import DEFAULT_TITLE_PREFIXES, Kind
 from matome_crawl.translate.text import (
     Document,
@@ -37,7 +38,7 @@ def test_html_paragraphs_links_code_and_quotes():
         "<p>&gt; I <i>really</i> doubt it.<p>Try this:<pre><code>  for x in xs:\n"
         "      print(x)  # don&#x27;t\n</code></pre>Done."
     )
-    document = parse(html, Kind.HTML, fits_chars(200))
+    document = parse(comment_html_to_text(html), Kind.TEXT, fits_chars(200))
     assert segments(document) == [
         "As you can see, we do.",
         "Read more at",
@@ -66,10 +67,22 @@ def test_bare_urls_are_verbatim_and_lose_no_punctuation():
         assert url in rendered
 
 
-def test_link_with_its_own_text_keeps_text_and_url():
-    document = parse('<a href="https://example.com/doc">the docs</a>', Kind.HTML, fits_chars(99))
-    assert segments(document) == ["the docs"]
-    assert render(document, {"the docs": "文書"}) == "文書 https://example.com/doc"
+def test_a_code_block_with_blank_lines_stays_one_verbatim_block():
+    html = (
+        "Before.<pre><code>  def f():\n      return 1\n\n\n  def g():\n"
+        "      return 2</code></pre><p>After it."
+    )
+    document = parse(comment_html_to_text(html), Kind.TEXT, fits_chars(200))
+    assert segments(document) == ["Before.", "After it."]
+    assert upper(document) == (
+        "[BEFORE.]\n  def f():\n      return 1\n\n\n  def g():\n      return 2\n[AFTER IT.]"
+    )
+
+
+def test_only_indented_paragraphs_are_code():
+    text = "A paragraph.\n  indented line in it\n\n  code()\n\nNot code."
+    document = parse(text, Kind.TEXT, fits_chars(200))
+    assert segments(document) == ["A paragraph.", "indented line in it", "Not code."]
 
 
 def test_lines_without_latin_letters_pass_through():
@@ -147,6 +160,7 @@ def test_join_pieces_spacing():
 
 
 def test_empty_and_markup_only_sources():
-    assert render(parse("", Kind.HTML, fits_chars(9)), {}) == ""
-    assert render(parse("<p><p><i></i>", Kind.HTML, fits_chars(9)), {}) == ""
+    assert render(parse("", Kind.TEXT, fits_chars(9)), {}) == ""
+    assert comment_html_to_text("") == comment_html_to_text("<p><p><i></i>") == ""
+    assert render(parse("\n\n  \n", Kind.TEXT, fits_chars(9)), {}) == ""
     assert segments(parse("   ", Kind.TITLE, fits_chars(9), DEFAULT_TITLE_PREFIXES)) == []

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from db import translation as store
 from db.models import Comment, FrontPage, Story, TranslationMemory
-from matome_crawl.translate.stage import Selection, StageProgress, translate_archive
+from matome_crawl.translation_stage import Selection, StageProgress, translate_archive
 
 DAY = date(2025, 2, 9)
 NOW = datetime(2025, 2, 10, 12, 0, tzinfo=UTC)
@@ -203,3 +203,41 @@ def test_a_comment_edited_while_translating_is_left_for_the_next_run(archive, ma
         assert session.scalar(select(Comment.text_ja).where(Comment.id == 200)) is None
     again = translate_archive(archive, marian_translator, Selection(day=DAY))
     assert (again.comments, again.changed_meanwhile) == (1, 0)
+
+
+def test_summary_counts_distinct_segments_once(database, marian_translator):
+    """A segment the model fails on in two comments is one distinct segment kept in English
+    (the old summary added occurrences to distinct counts: "74 (… 101 kept in English)")."""
+    from matome_crawl.translate import Translator
+    from matome_crawl.translate.options import ModelOutput
+
+    class Blanking:
+        def __init__(self, backend):
+            self.backend = backend
+
+        def __getattr__(self, name):
+            return getattr(self.backend, name)
+
+        def translate(self, texts):
+            outputs = self.backend.translate(texts)
+            return [
+                ModelOutput("", ()) if "blank" in t else o
+                for t, o in zip(texts, outputs, strict=True)
+            ]
+
+    blanking = Translator(
+        marian_translator.options,
+        model=marian_translator.model,
+        backend=Blanking(marian_translator.backend),
+    )
+    with database.sessions() as session, session.begin():
+        add_thread(
+            session,
+            5,
+            "Logs",
+            [{"text_html": "Please blank this. Fine."}, {"text_html": "Please blank this."}],
+            rank=1,
+        )
+    result = translate_archive(database, blanking, Selection(day=DAY))
+    assert result.untranslated == 1 and result.untranslated_documents == 2
+    assert result.segments == result.cache_hits + result.translated + result.untranslated

@@ -1,11 +1,14 @@
 """The translate stage: stored titles and comments → Japanese in the same rows.
 
-This is the one module of the package that touches the archive, and only through
-``db.translation``; the engine (:class:`~matome_crawl.translate.engine.Translator`) knows
-nothing of it. Work is cut into batches of documents; each batch is translated (segments
-deduplicated and batched across all its comments and threads), written and committed in
-its own transaction, so an interrupted run keeps every finished batch and a re-run picks
-up the rest (and finds the finished segments in the translation memory).
+The adapter between the archive and the translator: it reads the work through
+``db.translation``, turns comment HTML into plain text with the HN parsers' own function
+(:func:`matome_crawl.hn.text.comment_html_to_text`), and hands plain text to the engine
+(:class:`~matome_crawl.translate.engine.Translator`), which knows nothing of HN or the
+database. The translator is made (model loaded, converted once if needed) only when
+there is something to translate. Work is cut into batches of documents; each batch is
+translated (segments deduplicated and batched across all its comments and threads),
+written and committed in its own transaction, so an interrupted run keeps every finished
+batch and a re-run picks up the rest (and finds the finished segments in the translation memory).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import translation as store
 from db.engine import Database
+from matome_crawl.hn.text import comment_html_to_text
 from matome_crawl.translate.engine import Plan, Translator, segment_hash
 from matome_crawl.translate.options import Kind, Source
 
@@ -56,15 +60,19 @@ class StageProgress:
 class StageResult:
     """What a run did (the CLI's summary)."""
 
-    model_id: str
-    settings: str
+    model_id: str | None = None  # None when there was nothing to translate (no model loaded)
+    settings: str | None = None
+    target_lang: str | None = None
     stories: int = 0  # story ids in the selection
     titles: int = 0  # titles translated
     comments: int = 0  # comments translated
-    segments: int = 0  # distinct segments per batch, summed
+    # Distinct segments (counted once per batch however often they occur), and how each
+    # was done: cache_hits + translated + untranslated == segments.
+    segments: int = 0
     cache_hits: int = 0
     translated: int = 0  # segments the model translated
     untranslated: int = 0  # segments kept in English after the model failed on them
+    untranslated_documents: int = 0  # titles and comments with any segment kept in English
     generated_tokens: int = 0
     batches: int = 0  # transactions committed
     seconds: float = 0.0
@@ -141,10 +149,8 @@ def _work(session: Session, selection: Selection) -> tuple[list[_Item], int, lis
             _Item("title", title.story_id, Source(title.title, Kind.TITLE), title.title)
         )
     for comment in comments:
-        if comment.text_html:
-            source = Source(comment.text_html, Kind.HTML)
-        else:
-            source = Source(comment.text or "", Kind.TEXT)
+        text = comment_html_to_text(comment.text_html) if comment.text_html else comment.text
+        source = Source(text or "", Kind.TEXT)
         by_story.setdefault(comment.story_id, []).append(
             _Item("comment", comment.comment_id, source, comment.content_hash)
         )
@@ -154,20 +160,35 @@ def _work(session: Session, selection: Selection) -> tuple[list[_Item], int, lis
     return items, count, missing
 
 
+TranslatorSource = Translator | Callable[[], Translator]
+
+
 def translate_archive(
     database: Database,
-    translator: Translator,
+    translator: TranslatorSource,
     selection: Selection,
     *,
     batch_documents: int = DEFAULT_BATCH_DOCUMENTS,
     progress: Callable[[StageProgress], None] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> StageResult:
-    """Translate what ``selection`` names and store it; one commit per batch of documents."""
+    """Translate what ``selection`` names and store it; one commit per batch of documents.
+
+    ``translator`` may be a callable that makes one: it is called only when there is
+    something to translate, so a run with nothing pending loads (and converts) no model.
+    """
     started = time.perf_counter()
-    result = StageResult(model_id=translator.model_id, settings=translator.settings)
+    result = StageResult()
     with database.sessions() as session:
         items, result.stories, result.missing_story_ids = _work(session, selection)
+    if not items:
+        result.seconds = time.perf_counter() - started
+        return result
+    if not isinstance(translator, Translator):
+        translator = translator()
+    result.model_id = translator.model_id
+    result.settings = translator.settings
+    result.target_lang = translator.target_lang
     batches = [items[i : i + batch_documents] for i in range(0, len(items), batch_documents)]
     plans: list[Plan] = [translator.plan(item.source for item in batch) for batch in batches]
     state = StageProgress(
@@ -190,6 +211,7 @@ def translate_archive(
         )
         hits_before = translator.stats.cache_hits
         translated_before = translator.stats.translated
+        failed_before = translator.stats.failed
         translations = translator.run(plan, memory=memory, progress=advance)
         titles = {
             item.row_id: (item.version, t.text)
@@ -204,10 +226,10 @@ def translate_archive(
         with database.sessions() as session, session.begin():
             memory.flush(session)
             written_titles = store.store_title_translations(
-                session, titles, translator.model_id, now
+                session, titles, translator.model_id, now, translator.target_lang
             )
             written_comments = store.store_comment_translations(
-                session, comments, translator.model_id, now
+                session, comments, translator.model_id, now, translator.target_lang
             )
         result.batches += 1
         result.titles += written_titles
@@ -216,7 +238,8 @@ def translate_archive(
         result.segments += len(plan.segments)
         result.cache_hits += translator.stats.cache_hits - hits_before
         result.translated += translator.stats.translated - translated_before
-        result.untranslated += sum(t.untranslated for t in translations)
+        result.untranslated += translator.stats.failed - failed_before
+        result.untranslated_documents += sum(1 for t in translations if t.untranslated)
         state.documents_done += len(batch)
         if progress:
             progress(state)
