@@ -37,8 +37,11 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     now = datetime(2026, 3, 27, 7, 0, tzinfo=UTC)
     with database.sessions.begin() as session:
         translations = {cid: (h, f"{JA}{i}です。", 0) for i, (cid, h) in enumerate(comments)}
-        assert store_comment_translations(session, translations, "test-model", now) == 3
-        assert store_title_translations(session, {THREAD_ID: (title, TITLE_JA)}, "m", now) == 1
+        assert store_comment_translations(session, translations, "test-model", now, "jpn_Jpan") == 3
+        assert (
+            store_title_translations(session, {THREAD_ID: (title, TITLE_JA)}, "m", now, "jpn_Jpan")
+            == 1
+        )
     database.dispose()
     return path
 

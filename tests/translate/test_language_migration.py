@@ -35,7 +35,7 @@ def test_translations_stored_before_are_japanese(tmp_path: Path):
                 "'2025-01-01')"
             )
         )
-    assert upgrade(engine) == "0003" == current_revision(engine)
+    assert upgrade(engine, "0003") == "0003" == current_revision(engine)
     with engine.connect() as conn:
         stories = conn.execute(text("SELECT id, title_ja_lang FROM stories ORDER BY id")).all()
         comments = conn.execute(text("SELECT id, text_ja_lang FROM comments ORDER BY id")).all()

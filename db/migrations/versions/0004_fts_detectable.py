@@ -6,7 +6,7 @@ indexes (Datasette's ``?_search=`` did nothing). Each index is declared again in
 that form and refilled; the triggers on the content tables stay as they are.
 
 Revision ID: 0004
-Revises: 0002 (0003 once the translation-language migration lands)
+Revises: 0003
 Create Date: 2026-12-02 05:00:00
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
