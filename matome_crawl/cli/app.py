@@ -150,9 +150,29 @@ def cli(verbose: int, quiet: bool) -> None:
     else:  # cron, CI, pipes: one plain, timestamped line per record
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if verbose < 2:  # a log record is one line; tracebacks are for -vv
+        handler.addFilter(without_traceback)
     logging.basicConfig(level=level, handlers=[handler], force=True)
     # Scrapy logs every request at DEBUG and a stats dump at INFO; keep them for -vv / -v.
     logging.getLogger("scrapy").setLevel(max(level, logging.INFO) if verbose < 2 else level)
+
+
+def without_traceback(record: logging.LogRecord) -> bool:
+    """A handler filter that keeps the record's message and drops its traceback.
+
+    Scrapy logs a download that failed for good with the exception attached;
+    in a cron log that is dozens of lines for one fact. The exception's own
+    text goes on the line; ``-vv`` keeps the whole traceback.
+    """
+    if record.exc_info and record.exc_info[1] is not None:
+        exc = record.exc_info[1]
+        detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        record.msg = f"{record.getMessage()} ({detail})"
+        record.args = None
+    record.exc_info = None
+    record.exc_text = None
+    record.stack_info = None
+    return True
 
 
 def stdout_console():  # type: ignore[no-untyped-def]

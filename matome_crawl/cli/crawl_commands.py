@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
@@ -29,6 +30,30 @@ def top_option(help_text: str = "Threads to crawl, by points.") -> Callable[[F],
     )
 
 
+class SiteURL(click.ParamType):
+    """An http(s) URL with a host: a malformed ``--base-url`` fails before anything starts."""
+
+    name = "URL"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> str:
+        from urllib.parse import urlsplit
+
+        text = str(value).strip()
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            self.fail(f"{text!r} is not an http(s) URL with a host (e.g. http://127.0.0.1:8080)")
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            self.fail(f"{text!r} has a port that is not a number")
+        return text.rstrip("/")
+
+
+SITE_URL = SiteURL()
+
+
 def source_options(func: F) -> F:
     """Where pages come from and how politely: shared by crawl, run and backfill."""
     sources = ["html", "api", "dump"] if func.__name__ == "backfill" else ["html", "api"]
@@ -52,14 +77,14 @@ def source_options(func: F) -> F:
         click.option(
             "--base-url",
             envvar="MATOME_HN_BASE_URL",
-            metavar="URL",
+            type=SITE_URL,
             help="HN site or mirror [env MATOME_HN_BASE_URL; "
             "default: https://news.ycombinator.com].",
         ),
         click.option(
             "--api-url",
             envvar="MATOME_HN_API_URL",
-            metavar="URL",
+            type=SITE_URL,
             help="Official API base [env MATOME_HN_API_URL; "
             "default: https://hacker-news.firebaseio.com/v0].",
         ),
@@ -125,6 +150,7 @@ def crawl(
     )
     settings = crawl_settings(db_url, base_url=base_url, crawl_delay=delay)
     open_database(db_url).dispose()  # a missing driver or an unreachable server: one line
+    started = datetime.now(UTC)
     with interrupt_on_sigterm():
         report = run_with_progress(job, settings)
     click.echo(
@@ -133,7 +159,24 @@ def crawl(
         f"in {report.seconds:.1f} s → {display_url(settings.get('MATOME_DB_URL'))}"
     )
     if not report.ok:
-        raise click.ClickException(report.problems())
+        raise click.ClickException(report.problems() + first_reason(db_url, report, started))
+
+
+def first_reason(db_url: str | None, report: CrawlReport, since: datetime) -> str:
+    """`` (why the first one failed: …)`` from the archive's crawl_failures, when recorded."""
+    from db.store import failure_reasons
+
+    database = open_database(db_url, read_only=True)
+    try:
+        with database.sessions() as session:
+            reasons = failure_reasons(
+                session, story_ids=report.failed_threads[:1], days=["live"], since=since
+            )
+    finally:
+        database.dispose()
+    if report.failed_threads and str(report.failed_threads[0]) in reasons:
+        return f" ({report.failed_threads[0]}: {reasons[str(report.failed_threads[0])]})"
+    return ""
 
 
 def run_with_progress(job: CrawlJob, settings: Settings) -> CrawlReport:

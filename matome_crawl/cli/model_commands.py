@@ -125,6 +125,13 @@ def info(name: str | None, backend: str, output_format: str) -> None:
         expected = _expectation(status.family, backend)
         if expected:
             rows.append({"field": "expect (cpu)", "value": expected})
+    if output_format == "json":  # one object, keyed like a program would read it
+        import json
+        import re
+
+        record = {re.sub(r"\W+", "_", r["field"]).strip("_"): r["value"] for r in rows}
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+        return
     echo_rows(rows, output_format, columns=["field", "value"])
 
 

@@ -83,7 +83,7 @@ def convert_model(
     if out.exists() and not force:
         if is_ctranslate2_dir(out):
             raise ModelFormatError(
-                f"{out} already holds a converted model (use force to replace it)"
+                f"{out} already holds a converted model (pass --force to replace it)"
             )
         if any(out.iterdir()):
             raise ModelFormatError(f"{out} exists and is not empty")

@@ -90,3 +90,31 @@ def test_the_lock_is_taken_before_a_new_archive_is_made(site, tmp_path):
     assert result.returncode == 75
     assert not db_path.exists()
     assert sum(site.routes.hits.values()) == 0
+
+
+def test_a_malformed_base_url_is_one_line_before_anything_starts(db_path):
+    for bad in ("htp:/bad", "http://127.0.0.1:port/", "news.ycombinator.com"):
+        result = run_matome("crawl", "--thread", "1", "--base-url", bad, "--db", str(db_path))
+        assert result.returncode == 2, bad
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: "), result.stderr
+        assert "--base-url" in result.stderr
+    assert not db_path.exists()
+
+
+def test_an_unreachable_site_says_why_in_the_error(db_path):
+    result = run_matome(
+        "crawl", "--thread", "1", "--base-url", "http://127.0.0.1:9", "--delay", "0",
+        "--db", str(db_path),
+    )  # fmt: skip
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: 1 thread(s) not stored: 1 (")
+    assert "refused" in last.lower()
+    assert "Traceback" not in result.stderr
+
+
+def test_model_info_json_is_one_object():
+    result = run_matome("model", "info", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert isinstance(info, dict) and info["model"] and "backend" in info
