@@ -365,25 +365,6 @@ class DayRun:
         self.on_progress()
 
 
-def process_days(
-    days: Sequence[date],
-    *,
-    database: Database,
-    settings: Settings,
-    options: DayOptions,
-    stages: Stages,
-    progress: DaysProgress | None = None,
-    on_progress: Callable[[], None] = lambda: None,
-    on_day: Callable[[DayOutcome], None] = lambda _: None,
-) -> list[DayOutcome]:
-    """Every stage for every day, in batches; returns one outcome per day attempted."""
-    runner = DayRun(
-        database=database,
-        settings=settings,
-        options=options,
-        stages=stages,
-        progress=progress,
-        on_progress=on_progress,
-        on_day=on_day,
-    )
-    return runner.run(days)
+def process_days(days: Sequence[date], **run_options: Any) -> list[DayOutcome]:
+    """Every stage for every day, in batches (``run_options``: :class:`DayRun`'s keywords)."""
+    return DayRun(**run_options).run(days)

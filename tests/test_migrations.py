@@ -25,6 +25,7 @@ from db.engine import (
 )
 from db.fts import include_object
 from db.models import Base
+from tests.concurrency import open_all_at_once
 
 FORK = multiprocessing.get_context("fork")
 
@@ -225,31 +226,10 @@ def test_kill_9_during_first_creation(tmp_path):
     assert sum(1 for o in outcomes if o[1] == -signal.SIGKILL) >= 8, outcomes
 
 
-def _open_at_once(url: str, barrier, report: Path) -> None:  # type: ignore[no-untyped-def]
-    code = 0
-    try:
-        barrier.wait(10)
-        connect(url).dispose()
-    except Exception as exc:  # reported to the parent, which fails the test with it
-        report.write_text(f"{type(exc).__name__}: {exc}".splitlines()[0])
-        code = 1
-    finally:
-        os._exit(code)
-
-
 def test_concurrent_first_opens_of_a_new_archive(tmp_path):
     url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
-    workers = 6
-    barrier = FORK.Barrier(workers)
-    reports = [tmp_path / f"child-{n}.txt" for n in range(workers)]
-    children = [FORK.Process(target=_open_at_once, args=(url, barrier, r)) for r in reports]
-    for child in children:
-        child.start()
-    for child in children:
-        child.join(60)
-    failures = [r.read_text() for r in reports if r.exists()]
+    failures = open_all_at_once(url, tmp_path)
     assert failures == []
-    assert [c.exitcode for c in children] == [0] * workers
     database = connect(url)
     assert current_revision(database.engine) == head_revision()
     database.dispose()

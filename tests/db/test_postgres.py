@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -16,33 +13,12 @@ from db.days import set_day
 from db.engine import connect, current_revision, head_revision
 from db.lock import archive_lock, lock_state
 from matome_crawl.cli import cli
+from tests.concurrency import open_all_at_once
 from tests.db.conftest import DAY
-
-FORK = multiprocessing.get_context("fork")
-
-
-def _open(url: str, barrier, report: Path) -> None:  # type: ignore[no-untyped-def]
-    code = 0
-    try:
-        barrier.wait(10)
-        connect(url).dispose()
-    except Exception as exc:  # reported to the parent, which fails the test with it
-        report.write_text(f"{type(exc).__name__}: {exc}".splitlines()[0])
-        code = 1
-    finally:
-        os._exit(code)
 
 
 def test_concurrent_first_opens_on_postgresql(pg_url, tmp_path):
-    workers = 6
-    barrier = FORK.Barrier(workers)
-    reports = [tmp_path / f"child-{n}.txt" for n in range(workers)]
-    children = [FORK.Process(target=_open, args=(pg_url, barrier, r)) for r in reports]
-    for child in children:
-        child.start()
-    for child in children:
-        child.join(60)
-    assert [r.read_text() for r in reports if r.exists()] == []
+    assert open_all_at_once(pg_url, tmp_path) == []
     database = connect(pg_url, read_only=True)
     assert current_revision(database.engine) == head_revision()
     database.dispose()
