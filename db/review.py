@@ -353,3 +353,8 @@ def add_glossary_rule(
 
 def delete_glossary_rule(session: Session, rule_id: int) -> None:
     session.execute(delete(GlossaryRule).where(GlossaryRule.id == rule_id))
+
+
+def comment_story(session: Session, comment_id: int) -> int | None:
+    """The story a comment belongs to (None when no such comment)."""
+    return session.scalar(select(Comment.story_id).where(Comment.id == comment_id))
