@@ -300,6 +300,14 @@ def set_tags(session: Session, story_id: int, tags: Sequence[str] | None, now: d
 
 
 def approve(session: Session, story_id: int, by: str, now: datetime) -> None:
+    """Approve the post as shown; the person has seen every "source changed" text, so the
+    marks are cleared."""
+    session.execute(update(Story).where(Story.id == story_id).values(title_ja_stale=False))
+    session.execute(
+        update(Comment)
+        .where(Comment.story_id == story_id, Comment.text_ja_stale.is_(True))
+        .values(text_ja_stale=False)
+    )
     review = _review(session, story_id, now)
     review.approved_by = by
     review.approved_at = now

@@ -234,6 +234,21 @@ def test_an_edit_after_approval_withdraws_it(client: TestClient, archive: Databa
         assert review is not None and review.approved_at is None
 
 
+def test_a_stale_mark_shows_until_the_thread_is_approved(
+    client: TestClient, archive: Database
+) -> None:
+    with archive.sessions.begin() as session:
+        row = session.get(Comment, TOP)
+        assert row is not None
+        row.text_ja, row.text_ja_by, row.text_ja_stale = "人の訳", "human", True
+    assert "source changed, review again" in client.get(f"/thread/{STORY}").text
+    assert f'href="/thread/{STORY}"' in client.get(f"/day/{DAY}?todo=1").text
+    post(client, f"/thread/{STORY}/approve")
+    assert "source changed, review again" not in client.get(f"/thread/{STORY}").text
+    assert f'href="/thread/{STORY}"' not in client.get(f"/day/{DAY}?todo=1").text
+    assert comment(archive, TOP).text_ja == "人の訳"
+
+
 def test_unapprove(client: TestClient, archive: Database) -> None:
     post(client, f"/thread/{STORY}/approve")
     assert post(client, f"/thread/{STORY}/unapprove").status_code == 303
