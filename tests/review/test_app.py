@@ -292,10 +292,14 @@ def test_glossary_rules_apply_to_model_text_and_show_in_the_thread(
     assert "No rule yet." in client.get("/glossary").text
     assert post(client, "/glossary", source="錆", target="Rust", match_case="on").status_code == 303
     assert "錆" in client.get("/glossary").text
+    post(client, f"/comment/{REPLY}/text", text_ja="錆びた鉄の話。")  # a person's text: kept
     thread = client.get(f"/thread/{STORY}").text
     assert "glossary: Show HN: Rustのツール" in thread
+    assert "glossary: Rustびた" not in thread
     post(client, f"/thread/{STORY}/approve")
-    assert "title = 'Show HN: Rustのツール'" in post_file(site).read_text(encoding="utf-8")
+    exported = post_file(site).read_text(encoding="utf-8")
+    assert "title = 'Show HN: Rustのツール'" in exported
+    assert "錆びた鉄の話。" in exported
     with archive.sessions() as session:
         rule = session.scalar(select(GlossaryRule))
         assert rule is not None
