@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -72,6 +73,15 @@ class Story(Base):
     title_ja_lang: Mapped[str | None] = mapped_column(
         String(16), doc="language of title_ja (an NLLB code: jpn_Jpan, fra_Latn…)"
     )
+    title_ja_by: Mapped[str | None] = mapped_column(
+        String(255), doc="'human' when a person wrote title_ja (matome review); NULL: the model"
+    )
+    title_ja_stale: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        doc="the English title changed after a person wrote title_ja: review it again",
+    )
 
     comments: Mapped[list[Comment]] = relationship(
         back_populates="story", order_by="Comment.position"
@@ -115,6 +125,15 @@ class Comment(Base):
     )
     text_ja_untranslated: Mapped[int | None] = mapped_column(
         doc="segments the model failed on and that were kept in English"
+    )
+    text_ja_by: Mapped[str | None] = mapped_column(
+        String(255), doc="'human' when a person wrote text_ja (matome review); NULL: the model"
+    )
+    text_ja_stale: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        doc="the English text changed after a person wrote text_ja: review it again",
     )
 
     story: Mapped[Story] = relationship(back_populates="comments")
@@ -205,3 +224,54 @@ class CrawlFailure(Base):
     )
     reason: Mapped[str] = mapped_column(Text)
     failed_at: Mapped[datetime]
+
+
+class PostReview(Base):
+    """A person's choices for one post (``matome review``): tags, approval, publication."""
+
+    __tablename__ = "post_reviews"
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), primary_key=True)
+    tags: Mapped[list[str] | None] = mapped_column(
+        JSON, doc="the post's tags as the person set them; NULL: the tag rules decide"
+    )
+    approved_by: Mapped[str | None] = mapped_column(String(255))
+    approved_at: Mapped[datetime | None] = mapped_column(
+        doc="when the post was approved; an edit after that clears it"
+    )
+    published_at: Mapped[datetime | None] = mapped_column(
+        doc="when `publish day` committed the approved post to the site"
+    )
+    updated_at: Mapped[datetime]
+
+
+class CommentReview(Base):
+    """A person's override of whether a comment is quoted and how it is highlighted."""
+
+    __tablename__ = "comment_reviews"
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+    included: Mapped[bool | None] = mapped_column(
+        Boolean, doc="1: always quoted, 0: never quoted, NULL: the selection rules decide"
+    )
+    highlight: Mapped[str | None] = mapped_column(
+        String(16), doc="a colour such as #ff5733, '' for none, NULL: the rules decide"
+    )
+    updated_at: Mapped[datetime]
+
+
+class GlossaryRule(Base):
+    """A term the translation must render one way ("Rust" stays "Rust")."""
+
+    __tablename__ = "glossary"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(
+        Text, unique=True, doc="the term as the model tends to render it, or the English term"
+    )
+    target: Mapped[str] = mapped_column(Text, doc="what it must read in the Japanese text")
+    match_case: Mapped[bool] = mapped_column(
+        Boolean, doc="1: only that exact case matches; 0: any case"
+    )
+    created_at: Mapped[datetime]

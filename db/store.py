@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from db.models import Comment, CrawlFailure, CrawlRun, FrontPage, Story
 from matome_crawl.hn.model import CommentRecord, ListingPage, StoryRecord, Thread
 
+HUMAN = "human"  # the *_ja_by value of a person's translation (db.review)
+
 
 def content_hash(text_html: str | None) -> str:
     return hashlib.sha256((text_html or "").encode("utf-8")).hexdigest()
@@ -78,6 +80,9 @@ def upsert_stories(
     new = stmt.excluded
     old = Story.__table__.c
     title_changed = new.title != old.title
+    # A person's title (matome review) is kept, marked stale; the model's is cleared.
+    human = func.coalesce(old.title_ja_by, "") == HUMAN
+    clear_title = and_(title_changed, ~human)
     set_: dict[str, Any] = {
         "type": case((old.type == "poll", old.type), else_=new.type),
         "title": new.title,
@@ -88,9 +93,10 @@ def upsert_stories(
         "created_at": func.coalesce(new.created_at, old.created_at),
         "comment_count": func.coalesce(new.comment_count, old.comment_count),
         "dead": new.dead,
-        "title_ja": case((title_changed, None), else_=old.title_ja),
-        "title_ja_model": case((title_changed, None), else_=old.title_ja_model),
-        "title_ja_at": case((title_changed, None), else_=old.title_ja_at),
+        "title_ja": case((clear_title, None), else_=old.title_ja),
+        "title_ja_model": case((clear_title, None), else_=old.title_ja_model),
+        "title_ja_at": case((clear_title, None), else_=old.title_ja_at),
+        "title_ja_stale": case((and_(title_changed, human), True), else_=old.title_ja_stale),
     }
     if crawled_at is not None:
         set_["type"] = new.type
@@ -169,7 +175,8 @@ def store_thread(session: Session, thread: Thread, crawled_at: datetime) -> Thre
     """Store a complete thread: the story, every comment, and what vanished since last time.
 
     A comment shown without text (``[deleted]``, or dead and hidden) keeps the
-    text stored earlier; an edited text replaces it and clears its translation.
+    text stored earlier; an edited text replaces it and clears its translation
+    (a person's translation is kept and marked ``text_ja_stale``).
     """
     story_id = thread.story.id
     upsert_stories(session, [thread.story], crawled_at, crawled_at=crawled_at)
@@ -195,8 +202,11 @@ def store_thread(session: Session, thread: Thread, crawled_at: datetime) -> Thre
         def keep_unless_text(column: str) -> Any:
             return case((has_text, new[column]), else_=old[column])
 
+        # A person's translation (matome review) is kept, marked stale; the model's is cleared.
+        human = func.coalesce(old.text_ja_by, "") == HUMAN
+
         def clear_if_changed(column: str) -> Any:
-            return case((text_changed, None), else_=old[column])
+            return case((and_(text_changed, ~human), None), else_=old[column])
 
         set_ = {
             "parent_id": new.parent_id,
@@ -215,6 +225,7 @@ def store_thread(session: Session, thread: Thread, crawled_at: datetime) -> Thre
             "text_ja_model": clear_if_changed("text_ja_model"),
             "text_ja_at": clear_if_changed("text_ja_at"),
             "text_ja_untranslated": clear_if_changed("text_ja_untranslated"),
+            "text_ja_stale": case((and_(text_changed, human), True), else_=old.text_ja_stale),
             "last_seen_at": new.last_seen_at,
             "missing_since": None,
         }

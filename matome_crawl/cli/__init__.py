@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "matome_crawl.cli.model_commands:model",
         "Download, convert and describe translation models.",
     ),
+    "review": (
+        "matome_crawl.cli.review_commands:review",
+        "Review and post-edit the day's translations in the browser.",
+    ),
     "run": (
         "matome_crawl.cli.day_commands:run_day",
         "One day, every stage: list, crawl, translate, export.",

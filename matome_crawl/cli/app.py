@@ -41,6 +41,9 @@ OPTIONAL_MODULES = {
     "huggingface_hub": "translate",
     "psycopg": "postgres",
     "datasette": "datasette",
+    "starlette": "review",
+    "uvicorn": "review",
+    "multipart": "review",
 }
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from db import export as queries
-from db.models import Comment, Story
+from db import review as reviews
+from db.models import Comment, CommentReview, PostReview, Story
 from matome_crawl.export.model import (
     HN_ITEM_URL,
     ExportError,
@@ -39,6 +40,7 @@ from matome_crawl.export.render import TemplateSet, load_template_set, render_po
 from matome_crawl.export.select import ThreadComment, highlight, select_comments
 from matome_crawl.export.slug import post_path, slugify, unique_slug
 from matome_crawl.export.tags import TagRules, load_tag_rules
+from matome_crawl.review.glossary import Rule, apply_glossary
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +62,12 @@ def pick_feature_image(story_id: int, images: Sequence[str]) -> str | None:
     return images[int.from_bytes(digest[:8], "big") % len(images)]
 
 
-def thread_comment(row: Comment) -> ThreadComment:
+def thread_comment(
+    row: Comment, review: CommentReview | None = None, *, approved: bool = False
+) -> ThreadComment:
+    """``row`` as the exporter sees it, with a person's overrides. An approved post quotes
+    only the comments its approval recorded: one crawled later is left out."""
+    included = review.included if review is not None else None
     return ThreadComment(
         id=row.id,
         parent_id=row.parent_id,
@@ -75,6 +82,9 @@ def thread_comment(row: Comment) -> ThreadComment:
         flagged=row.flagged,
         deleted=row.deleted,
         missing=row.missing_since is not None,
+        included=False if approved and included is None else included,
+        highlight=review.highlight if review is not None else None,
+        human=row.text_ja_by == reviews.HUMAN,
     )
 
 
@@ -111,8 +121,15 @@ def build_post(
     request: ExportRequest,
     rules: TagRules,
     template_set: TemplateSet,
+    review: PostReview | None = None,
+    glossary: Sequence[Rule] = (),
 ) -> tuple[PostData | None, PostResult]:
-    """The renderer's input for one thread, or None and why it is skipped."""
+    """The renderer's input for one thread, or None and why it is skipped.
+
+    A person's choices (``review``: tags, approval; the comments' overrides) win over
+    the rules, and the ``glossary`` applies to model translations, never a person's.
+    """
+    approved = review is not None and review.approved_at is not None
     if not story.title_ja and not request.allow_untranslated:
         return None, _skip(
             story,
@@ -126,9 +143,20 @@ def build_post(
         left = ", ".join(f"{n} {why}" for why, n in sorted(selection.left_out.items()))
         return None, _skip(story, f"no comment to quote ({left or 'no comments stored'})", day)
     colours = highlight(selection.comments, comments, request.limits.highlight_share)
+    for c in selection.comments:
+        if c.highlight is not None:
+            colours.pop(c.id, None)
+            if c.highlight:
+                colours[c.id] = c.highlight
+
+    def japanese(text: str, human: bool) -> str:
+        return text if human else apply_glossary(text, glossary)
+
     quotes = tuple(
         QuoteComment(
-            body=quote_text(c.text_ja if c.text_ja and c.text_ja.strip() else c.text or ""),
+            body=quote_text(
+                japanese(c.text_ja, c.human) if c.text_ja and c.text_ja.strip() else c.text or ""
+            ),
             user_name=c.author or "",
             created_at=c.created_at,
             color=colours.get(c.id, ""),
@@ -138,14 +166,20 @@ def build_post(
         for c in selection.comments
     )
     untranslated = len(selection.untranslated) + (0 if story.title_ja else 1)
-    draft = request.draft or untranslated > 0
+    draft = (request.draft and not approved) or untranslated > 0
+    title_ja = (
+        japanese(story.title_ja, story.title_ja_by == reviews.HUMAN) if story.title_ja else None
+    )
+    tags = (
+        tuple(review.tags)
+        if review is not None and review.tags is not None
+        else rules.tags_for(story.title, domain=story.domain, url=story.url, title_ja=title_ja)
+    )
     post = PostData(
         day=day,
-        title=story.title_ja or story.title,
+        title=title_ja or story.title,
         url=HN_ITEM_URL.format(id=story.id),
-        tags=rules.tags_for(
-            story.title, domain=story.domain, url=story.url, title_ja=story.title_ja
-        ),
+        tags=tags,
         comments=quotes,
         draft=draft,
         featureimage=pick_feature_image(story.id, template_set.feature_images),
@@ -201,6 +235,7 @@ def _plan(
 ) -> list[_Planned | PostResult]:
     planned: list[_Planned | PostResult] = []
     reserved: dict[date, set[str]] = {}  # slugs given in this run, not yet in the DB
+    glossary = [Rule(r.source, r.target, r.match_case) for r in reviews.glossary_rules(session)]
     for story, wanted_day in _targets(session, request):
         existing = queries.find_post(session, story.id)
         if wanted_day is None:
@@ -213,8 +248,16 @@ def _plan(
             continue
         else:
             day = wanted_day
-        comments = [thread_comment(c) for c in queries.story_comments(session, story.id)]
-        post, result = build_post(story, comments, day, request, rules, template_set)
+        review = reviews.get_post_review(session, story.id)
+        overrides = reviews.comment_reviews(session, story.id)
+        approved = review is not None and review.approved_at is not None
+        comments = [
+            thread_comment(c, overrides.get(c.id), approved=approved)
+            for c in queries.story_comments(session, story.id)
+        ]
+        post, result = build_post(
+            story, comments, day, request, rules, template_set, review, glossary
+        )
         if post is None:
             planned.append(result)
             continue

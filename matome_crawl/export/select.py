@@ -33,6 +33,10 @@ class ThreadComment:
     flagged: bool = False
     deleted: bool = False
     missing: bool = False  # a later crawl no longer showed it
+    # A person's overrides (matome review): True always quoted, False never, None the rules.
+    included: bool | None = None
+    highlight: str | None = None  # a colour, "" for none, None: the rules decide
+    human: bool = False  # text_ja was written by a person
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,8 @@ class Selection:
 def _exclusion(
     comment: ThreadComment, limits: SelectionLimits, allow_untranslated: bool
 ) -> str | None:
+    if comment.included is False:
+        return "excluded in review"
     if comment.deleted:
         return "deleted"
     if comment.dead:
@@ -77,7 +83,8 @@ def select_comments(
     """Pick a thread's comments for its post.
 
     Dead, deleted, flagged, vanished and empty comments are left out, and so
-    are untranslated ones unless ``allow_untranslated``. Under each top-level
+    are untranslated ones unless ``allow_untranslated`` and those a person
+    excluded (``included`` False); one a person included skips the limits. Under each top-level
     comment at most ``limits.max_replies`` replies stay (those with the most
     descendants, then the earliest); then at most ``limits.max_top_level``
     top-level threads and ``limits.max_comments`` comments in all, in display
@@ -126,6 +133,15 @@ def select_comments(
     flat = [c for group in kept_groups for c in group]
     left_out["comment limit"] += max(0, len(flat) - limits.max_comments)
     flat = flat[: limits.max_comments]
+    # A comment a person included is quoted whatever the limits say.
+    kept = {c.id for c in flat}
+    forced = [
+        c
+        for c in ordered
+        if c.included and c.id not in kept and not _exclusion(c, limits, allow_untranslated)
+    ]
+    if forced:
+        flat = sorted([*flat, *forced], key=lambda c: c.position)
     untranslated = tuple(c.id for c in flat if not (c.text_ja and c.text_ja.strip()))
     return Selection(
         comments=tuple(flat),
