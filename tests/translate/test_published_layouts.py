@@ -87,7 +87,7 @@ def transformers_warnings() -> Iterator[list[str]]:
 
 def fields(result) -> dict[str, str]:
     assert result.exit_code == 0, result.output
-    return {row["field"]: row["value"] for row in json.loads(result.stdout)}
+    return json.loads(result.stdout)  # model info --format json is one object
 
 
 def test_the_layout_is_the_published_one(fugumt):
@@ -131,9 +131,9 @@ def test_model_info_and_convert_with_the_defaults(fugumt, tmp_path):
         "in the Hugging Face cache; converted for CTranslate2 on first use"
     )  # info converts nothing
     assert not converted_dir(FUGUMT, "int8").exists()
-    assert info["cpu defaults"].startswith("beam 4 (the model's own config asks for 12;")
-    assert info["expect (cpu)"].startswith("about 3 min per 1,000 segments")
-    assert "at most 511 (the model's max_length)" in info["output cap"]
+    assert info["cpu_defaults"].startswith("beam 4 (the model's own config asks for 12;")
+    assert info["expect_cpu"].startswith("about 3 min per 1,000 segments")
+    assert "at most 511 (the model's max_length)" in info["output_cap"]
 
     out = tmp_path / "fugumt-ct2"
     result = runner.invoke(cli, ["model", "convert", FUGUMT, "--out", str(out)])
@@ -185,9 +185,9 @@ def test_nllb_published_layout_and_target_lang(nllb, db_url, database):
     runner = CliRunner()
     info = fields(runner.invoke(cli, ["model", "info", "--model", NLLB, "--format", "json"]))
     assert info["family"] == "nllb" and info["license"] == "CC-BY-NC-4.0"
-    assert "at most 199 (the model's max_length)" in info["output cap"]
-    assert info["cpu defaults"].startswith("beam 2, batch 4,")  # measured for NLLB
-    assert info["expect (cpu)"].startswith("about 10 min per 1,000 segments")
+    assert "at most 199 (the model's max_length)" in info["output_cap"]
+    assert info["cpu_defaults"].startswith("beam 2, batch 4,")  # measured for NLLB
+    assert info["expect_cpu"].startswith("about 10 min per 1,000 segments")
 
     args = ["translate", "--pending", "--model", NLLB, "--target-lang", "fra_Latn", "--db", db_url]
     with transformers_warnings() as warned:
