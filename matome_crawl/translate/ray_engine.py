@@ -45,6 +45,7 @@ class RayOptions:
 def _ray() -> Any:
     try:
         import ray
+        import ray.data  # configures Ray Data's loggers: before connect() turns them down
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] != "ray":
             raise
@@ -53,20 +54,23 @@ def _ray() -> Any:
 
 
 def connect(options: RayOptions) -> Any:
-    """The ``ray`` module, initialised quietly (no dashboard, worker logs kept off the
-    driver's stderr) unless this process already did it."""
+    """The ``ray`` module, initialised quietly (no dashboard, no progress bars, worker logs
+    kept off the driver's stderr) unless this process already did it."""
     ray = _ray()
+    # Ray's and Ray Data's own loggers say much at INFO and WARNING (token authentication,
+    # progress bars off, each dataset finished); a translate run shows errors only.
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     if not ray.is_initialized():
         ray.init(
             address=options.address,
             include_dashboard=False,
-            logging_level=logging.WARNING,
+            logging_level=logging.ERROR,
             log_to_driver=False,
         )
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
-    logging.getLogger("ray").setLevel(logging.WARNING)
     return ray
 
 
