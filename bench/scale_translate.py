@@ -148,7 +148,9 @@ def engines(model_dir: Path, workdir: Path, device: str, comments: int) -> None:
         num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING
     )
     init_s = time.perf_counter() - started
-    runner = RaySegmentRunner(RayOptions(workers=2, gpus_per_worker=1 if device == "cuda" else 0))
+    # On a GPU the two actors share it (half each), as the driver's translator runs there.
+    gpus = 0.5 if translator.backend.device == "cuda" else 0.0
+    runner = RaySegmentRunner(RayOptions(workers=2, gpus_per_worker=gpus))
     started = time.perf_counter()
     on_ray = translate_archive(archives["ray"], translator, selection, segment_runner=runner)
     ray_s = time.perf_counter() - started
