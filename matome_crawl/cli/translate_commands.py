@@ -255,6 +255,12 @@ def translate(
         f"Time: {result.seconds:.1f} s ({result.segments_per_second:.1f} segments/s); "
         f"model {result.model_id} [{result.settings}] into {result.target_lang}."
     )
+    if runner is not None:
+        # The Ray workers' segments reach the batches through the memory (counted there).
+        click.echo(
+            f"Ray engine: {runner.sent} segments translated by {workers} workers in "
+            f"{runner.blocks} blocks ({len(runner.failed)} kept in English)."
+        )
 
 
 def _runner(engine: str, address: str | None, workers: int, gpus_per_worker: float) -> Any:
