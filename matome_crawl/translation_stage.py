@@ -16,16 +16,24 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import export as export_queries
 from db import translation as store
 from db.engine import Database
+from matome_crawl.export.exporter import thread_comment
+from matome_crawl.export.model import SelectionLimits
+from matome_crawl.export.select import ThreadComment, select_comments
 from matome_crawl.hn.text import comment_html_to_text
-from matome_crawl.translate.engine import Plan, Translator, segment_hash
+from matome_crawl.translate.engine import Plan, Progress, Translator, segment_hash
 from matome_crawl.translate.options import Kind, Source
+
+if TYPE_CHECKING:
+    from matome_crawl.translate.ray_engine import RayOptions
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +42,22 @@ DEFAULT_BATCH_DOCUMENTS = 100
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """What to translate: one day's stories, given stories, or everything pending."""
+    """What to translate: one day's stories, given stories, or everything pending.
+
+    For a day or stories, comments are those their posts will quote (under ``limits``,
+    the export's) unless ``all_comments``; ``pending`` always means every comment.
+    """
 
     day: date | None = None
     story_ids: tuple[int, ...] = ()
     pending: bool = False
+    all_comments: bool = False
+    limits: SelectionLimits = field(default_factory=SelectionLimits)
+
+    @property
+    def shown_only(self) -> bool:
+        """Whether only the comments the posts will quote are translated."""
+        return not (self.pending or self.all_comments)
 
     def __post_init__(self) -> None:
         chosen = sum((self.day is not None, bool(self.story_ids), self.pending))
@@ -143,6 +162,8 @@ def _work(session: Session, selection: Selection) -> tuple[list[_Item], int, lis
         missing = [i for i in wanted if i not in set(story_ids)]
     titles = store.pending_titles(session, story_ids)
     comments = store.pending_comments(session, story_ids)
+    if selection.shown_only:
+        comments = _shown(session, comments, selection.limits)
     by_story: dict[int, list[_Item]] = {}
     for title in titles:
         by_story.setdefault(title.story_id, []).append(
@@ -160,7 +181,119 @@ def _work(session: Session, selection: Selection) -> tuple[list[_Item], int, lis
     return items, count, missing
 
 
+# What a pending comment is taken to read once translated: any non-blank text will do,
+# since the selection only asks whether a translation is there (never what it says).
+_WILL_BE_TRANSLATED = "\u2026"
+
+
+def shown_comment_ids(
+    comments: Sequence[ThreadComment], pending: set[int], limits: SelectionLimits
+) -> set[int]:
+    """The comments a thread's post will quote once the ``pending`` ones are translated.
+
+    The exporter's selection, with each pending comment taken as translated. The
+    selection reads the English text (exclusions, the reply ranking and the highlight
+    score use ``text`` and descendants), and of a translation only whether it is there.
+    """
+    assumed = [replace(c, text_ja=_WILL_BE_TRANSLATED) if c.id in pending else c for c in comments]
+    return set(select_comments(assumed, limits).ids)
+
+
+def _shown(
+    session: Session, comments: list[store.PendingComment], limits: SelectionLimits
+) -> list[store.PendingComment]:
+    by_story: dict[int, set[int]] = {}
+    for comment in comments:
+        by_story.setdefault(comment.story_id, set()).add(comment.comment_id)
+    shown: set[int] = set()
+    for story_id, pending in by_story.items():
+        thread = [thread_comment(row) for row in export_queries.story_comments(session, story_id)]
+        shown |= shown_comment_ids(thread, pending, limits)
+    return [c for c in comments if c.comment_id in shown]
+
+
 TranslatorSource = Translator | Callable[[], Translator]
+
+
+class SegmentRunner(Protocol):
+    """Another engine for the model's part of :func:`translate_archive`."""
+
+    def prepare(
+        self,
+        translator: Translator,
+        plans: Sequence[Plan],
+        database: Database,
+        clock: Callable[[], datetime],
+    ) -> None:
+        """Called once with every batch's plan before the first batch is run."""
+        ...
+
+    def translate(
+        self, segments: list[str], progress: Progress | None
+    ) -> tuple[dict[str, str], set[str]]:
+        """Segments the memory did not have → ``(translations, failed)``."""
+        ...
+
+
+class RaySegmentRunner:
+    """The archive side of the Ray engine (:mod:`matome_crawl.translate.ray_engine`).
+
+    :meth:`prepare` looks every distinct segment up in the translation memory (the same
+    code as the local engine), sends the rest, sorted by length, to the Ray actor pool,
+    and stores each block's results in the translation memory as it comes back, one
+    commit per block: a run killed midway keeps every finished block, and the next run
+    finds them in the memory. The batches of :func:`translate_archive` then find their
+    segments there and store titles and comments as the local engine does; a segment a
+    worker failed on stays English, as a local failure does.
+    """
+
+    def __init__(self, ray_options: RayOptions) -> None:
+        self.ray_options = ray_options
+        self.failed: set[str] = set()
+        self.blocks = 0
+        self.sent = 0
+
+    def prepare(
+        self,
+        translator: Translator,
+        plans: Sequence[Plan],
+        database: Database,
+        clock: Callable[[], datetime],
+    ) -> None:
+        from matome_crawl.translate.ray_engine import translate_blocks
+
+        segments = list(dict.fromkeys(s for plan in plans for s in plan.segments))
+        lookup = DatabaseTranslationMemory(
+            database.sessions, translator.model_id, translator.settings, clock()
+        )
+        known = lookup.lookup(segments) if segments else {}
+        missing = translator.sort_by_length([s for s in segments if s not in known])
+        self.sent += len(missing)
+        for results in translate_blocks(
+            missing,
+            translator.options,
+            settings=translator.settings,
+            block_size=translator.round_size,
+            ray_options=self.ray_options,
+        ):
+            memory = DatabaseTranslationMemory(
+                database.sessions, translator.model_id, translator.settings, clock()
+            )
+            memory.store({s: t for s, t in results.items() if t is not None})
+            self.failed.update(s for s, t in results.items() if t is None)
+            with database.sessions() as session, session.begin():
+                memory.flush(session)
+            self.blocks += 1
+            logger.info("ray block %d committed (%d segments)", self.blocks, len(results))
+
+    def translate(
+        self, segments: list[str], progress: Progress | None
+    ) -> tuple[dict[str, str], set[str]]:
+        # What prepare() stored is found in the memory before this is called; what is
+        # left failed on a worker (or changed meanwhile): kept in English this run.
+        if progress and segments:
+            progress(len(segments))
+        return {}, set(segments)
 
 
 def translate_archive(
@@ -171,30 +304,71 @@ def translate_archive(
     batch_documents: int = DEFAULT_BATCH_DOCUMENTS,
     progress: Callable[[StageProgress], None] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    segment_runner: SegmentRunner | None = None,
 ) -> StageResult:
     """Translate what ``selection`` names and store it; one commit per batch of documents.
 
     ``translator`` may be a callable that makes one: it is called only when there is
     something to translate, so a run with nothing pending loads (and converts) no model.
+    ``segment_runner`` translates the segments the memory does not have instead of the
+    translator's own model (another engine, such as Ray's); everything else (planning,
+    the memory, storing, commits) is this function's either way.
     """
     started = time.perf_counter()
     result = StageResult()
-    with database.sessions() as session:
-        items, result.stories, result.missing_story_ids = _work(session, selection)
-    if not items:
-        result.seconds = time.perf_counter() - started
-        return result
-    if not isinstance(translator, Translator):
-        translator = translator()
+    state = StageProgress()
+    attempted: set[tuple[str, int]] = set()
+    first = True
+    while True:
+        with database.sessions() as session:
+            items, stories, missing = _work(session, selection)
+        if first:
+            result.stories, result.missing_story_ids = stories, missing
+            first = False
+        # Later rounds (selection first only) take what the choice newly needs, once; a
+        # row edited meanwhile waits for the next run, as in one round.
+        items = [i for i in items if (i.kind, i.row_id) not in attempted]
+        if not items:
+            break
+        attempted.update((i.kind, i.row_id) for i in items)
+        if not isinstance(translator, Translator):
+            translator = translator()
+        _translate_items(
+            database,
+            translator,
+            items,
+            result,
+            state,
+            batch_documents=batch_documents,
+            progress=progress,
+            clock=clock,
+            segment_runner=segment_runner,
+        )
+        if not selection.shown_only:
+            break
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _translate_items(
+    database: Database,
+    translator: Translator,
+    items: list[_Item],
+    result: StageResult,
+    state: StageProgress,
+    *,
+    batch_documents: int,
+    progress: Callable[[StageProgress], None] | None,
+    clock: Callable[[], datetime],
+    segment_runner: SegmentRunner | None,
+) -> None:
     result.model_id = translator.model_id
     result.settings = translator.settings
     result.target_lang = translator.target_lang
     batches = [items[i : i + batch_documents] for i in range(0, len(items), batch_documents)]
     plans: list[Plan] = [translator.plan(item.source for item in batch) for batch in batches]
-    state = StageProgress(
-        segments_total=sum(len(plan.segments) for plan in plans),
-        documents_total=len(items),
-    )
+    state.segments_total += sum(len(plan.segments) for plan in plans)
+    state.documents_total += len(items)
     if progress:
         progress(state)
 
@@ -203,8 +377,10 @@ def translate_archive(
         if progress:
             progress(state)
 
+    if segment_runner is not None:
+        segment_runner.prepare(translator, plans, database, clock)
     tokens_before = translator.stats.generated_tokens
-    for batch, plan in zip(batches, plans, strict=True):
+    for number, (batch, plan) in enumerate(zip(batches, plans, strict=True), 1):
         now = clock()
         memory = DatabaseTranslationMemory(
             database.sessions, translator.model_id, translator.settings, now
@@ -212,7 +388,12 @@ def translate_archive(
         hits_before = translator.stats.cache_hits
         translated_before = translator.stats.translated
         failed_before = translator.stats.failed
-        translations = translator.run(plan, memory=memory, progress=advance)
+        translations = translator.run(
+            plan,
+            memory=memory,
+            progress=advance,
+            translate_segments=segment_runner.translate if segment_runner else None,
+        )
         titles = {
             item.row_id: (item.version, t.text)
             for item, t in zip(batch, translations, strict=True)
@@ -243,12 +424,8 @@ def translate_archive(
         state.documents_done += len(batch)
         if progress:
             progress(state)
-        logger.info(
-            "batch %d/%d committed (%d documents)", result.batches, len(batches), len(batch)
-        )
-    result.generated_tokens = translator.stats.generated_tokens - tokens_before
-    result.seconds = time.perf_counter() - started
-    return result
+        logger.info("batch %d/%d committed (%d documents)", number, len(batches), len(batch))
+    result.generated_tokens += translator.stats.generated_tokens - tokens_before
 
 
 def pending_documents(database: Database, selection: Selection) -> int:

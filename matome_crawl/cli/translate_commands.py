@@ -125,8 +125,43 @@ def _story_ids(
     metavar="ID",
     help="A story id (repeat the option, or separate ids with commas).",
 )
-@click.option("--pending", is_flag=True, help="Everything stored that has no Japanese yet.")
+@click.option(
+    "--pending", is_flag=True, help="Everything stored that has no Japanese yet (every comment)."
+)
+@click.option(
+    "--all-comments",
+    is_flag=True,
+    help="Every comment of the day or stories, not only those their posts quote (for the "
+    "archive's search); alone, everything pending, as --pending.",
+)
 @engine_options
+@click.option(
+    "--engine",
+    type=click.Choice(("local", "ray")),
+    default="local",
+    show_default=True,
+    help="local: this process; ray: a Ray Data actor pool (the `ray` extra), one model per worker.",
+)
+@click.option(
+    "--address",
+    default=None,
+    metavar="auto|ray://HOST:PORT",
+    help="--engine ray: the cluster to join [default: start a local Ray instance].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="--engine ray: actors, each with its own model.",
+)
+@click.option(
+    "--gpus-per-worker",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="--engine ray: GPUs each actor asks for (0: CPU actors, one CPU each).",
+)
 @click.option(
     "--commit-every",
     type=click.IntRange(min=1),
@@ -139,33 +174,57 @@ def translate(
     day: Any,
     story_ids: tuple[int, ...],
     pending: bool,
+    all_comments: bool,
     commit_every: int,
     db_url: str | None,
-    **engine: Any,
+    engine: str,
+    address: str | None,
+    workers: int,
+    gpus_per_worker: float,
+    **model: Any,
 ) -> None:
     """Translate stored titles and comments into Japanese, with a local model.
 
+    For a day or stories, the titles and the comments their posts will quote (what
+    `matome run` translates); --all-comments or --pending, every comment.
     Resumable: each batch of documents is committed, and translated segments are kept in
     the translation memory, so a re-run after an interruption picks up where it stopped.
     """
+    from matome_crawl.translate import TranslateError
     from matome_crawl.translation_stage import Selection, translate_archive
 
+    if all_comments and day is None and not story_ids:
+        pending = True
     if sum((day is not None, bool(story_ids), pending)) != 1:
-        raise click.UsageError("give exactly one of --day D, --story ID or --pending")
+        raise click.UsageError(
+            "give exactly one of --day D, --story ID, --pending or --all-comments"
+        )
+    if engine == "local" and (address is not None or workers != 1 or gpus_per_worker):
+        raise click.UsageError("--address, --workers and --gpus-per-worker need --engine ray")
     try:
-        options = options_from(engine)
+        options = options_from(model)
+        runner = _runner(engine, address, workers, gpus_per_worker)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    selection = Selection(day=day.date() if day else None, story_ids=story_ids, pending=pending)
+    selection = Selection(
+        day=day.date() if day else None,
+        story_ids=story_ids,
+        pending=pending,
+        all_comments=all_comments,
+    )
     database = open_database(db_url)
     with _ProgressBar() as bar:
-        result = translate_archive(
-            database,
-            lambda: load_translator(options),  # only when there is something to translate
-            selection,
-            batch_documents=commit_every,
-            progress=bar.update,
-        )
+        try:
+            result = translate_archive(
+                database,
+                lambda: load_translator(options),  # only when there is something to translate
+                selection,
+                batch_documents=commit_every,
+                progress=bar.update,
+                segment_runner=runner,
+            )
+        except TranslateError as exc:
+            raise click.ClickException(str(exc)) from exc
     for story_id in result.missing_story_ids:
         click.echo(f"story {story_id} is not in the archive", err=True)
     if result.model_id is None:
@@ -195,6 +254,25 @@ def translate(
     click.echo(
         f"Time: {result.seconds:.1f} s ({result.segments_per_second:.1f} segments/s); "
         f"model {result.model_id} [{result.settings}] into {result.target_lang}."
+    )
+    if runner is not None:
+        # The Ray workers' segments reach the batches through the memory (counted there).
+        click.echo(
+            f"Ray engine: {runner.sent} segments translated by {workers} workers in "
+            f"{runner.blocks} blocks ({len(runner.failed)} kept in English)."
+        )
+
+
+def _runner(engine: str, address: str | None, workers: int, gpus_per_worker: float) -> Any:
+    """None for the local engine; the Ray engine's runner (Ray itself is imported only
+    once there is something to translate)."""
+    if engine == "local":
+        return None
+    from matome_crawl.translate.ray_engine import RayOptions
+    from matome_crawl.translation_stage import RaySegmentRunner
+
+    return RaySegmentRunner(
+        RayOptions(address=address, workers=workers, gpus_per_worker=gpus_per_worker)
     )
 
 

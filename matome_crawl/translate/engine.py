@@ -52,6 +52,9 @@ MODEL_ERRORS: tuple[type[Exception], ...] = (RuntimeError, IndexError, ValueErro
 BATCHES_PER_ROUND = 4
 
 Progress = Callable[[int], None]
+# Translates distinct segments elsewhere (another engine): ``(segments, progress) →
+# (segment → translation, segments it failed on)``.
+SegmentTranslate = Callable[[list[str], Progress | None], tuple[dict[str, str], set[str]]]
 
 
 def target_language(model: ResolvedModel, requested: str | None) -> str:
@@ -232,14 +235,18 @@ class Translator:
         *,
         memory: TranslationMemory | None = None,
         progress: Progress | None = None,
+        translate_segments: SegmentTranslate | None = None,
     ) -> list[Translation]:
         """Translate a :meth:`plan`. ``progress(n)`` is called as ``n`` more distinct
-        segments are done (from the memory or the model)."""
+        segments are done (from the memory or the model). ``translate_segments`` does the
+        model's part instead of this translator's own model (another engine)."""
         hits = dict(memory.lookup(plan.segments)) if memory is not None and plan.segments else {}
         if progress and hits:
             progress(len(hits))
         missing = [s for s in plan.segments if s not in hits]
-        translated, failed = self._translate_segments(missing, progress)
+        translated, failed = (translate_segments or self.translate_segments)(missing, progress)
+        self.stats.translated += len(translated)
+        self.stats.failed += len(failed)
         if memory is not None and translated:
             memory.store(translated)
         outputs = {**hits, **translated}
@@ -260,14 +267,25 @@ class Translator:
         self.stats.cache_hits += len(hits)
         return results
 
-    def _translate_segments(
-        self, segments: list[str], progress: Progress | None
+    def sort_by_length(self, segments: Sequence[str]) -> list[str]:
+        """``segments`` shortest first in model tokens (stable), as the model gets them."""
+        lengths = dict(zip(segments, self.backend.count_tokens(list(segments)), strict=True))
+        return sorted(segments, key=lengths.__getitem__)
+
+    @property
+    def round_size(self) -> int:
+        """Segments sent to the backend at once."""
+        return self.backend.batch_size * self.backend.workers * BATCHES_PER_ROUND
+
+    def translate_segments(
+        self, segments: list[str], progress: Progress | None = None
     ) -> tuple[dict[str, str], set[str]]:
+        """Distinct segments through the model alone (no memory): ``(segment →
+        translation, segments it failed on)``."""
         if not segments:
             return {}, set()
-        lengths = dict(zip(segments, self.backend.count_tokens(segments), strict=True))
-        ordered = sorted(segments, key=lengths.__getitem__)  # stable: equal lengths keep order
-        round_size = self.backend.batch_size * self.backend.workers * BATCHES_PER_ROUND
+        ordered = self.sort_by_length(segments)  # stable: equal lengths keep order
+        round_size = self.round_size
         translated: dict[str, str] = {}
         failed: set[str] = set()
         for start in range(0, len(ordered), round_size):
@@ -279,8 +297,6 @@ class Translator:
                     translated[segment] = output.text
             if progress:
                 progress(len(chunk))
-        self.stats.translated += len(translated)
-        self.stats.failed += len(failed)
         return translated, failed
 
     def _translate_round(self, chunk: list[str]) -> list[tuple[str, ModelOutput | None]]:

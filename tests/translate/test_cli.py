@@ -75,7 +75,7 @@ def test_translate_needs_one_selection(runner, db_url):
     for args in ([], ["--pending", "--day", "2025-01-01"]):
         result = runner.invoke(cli, ["translate", *args, "--db", db_url])
         assert result.exit_code == 2
-        assert "give exactly one of --day D, --story ID or --pending" in result.output
+        assert "--day D, --story ID, --pending or --all-comments" in result.output
 
 
 def test_missing_model_is_one_line_not_a_traceback(runner, db_url, tmp_path, monkeypatch):
