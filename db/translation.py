@@ -176,7 +176,9 @@ def store_title_translations(
     for story_id, (title, title_ja) in translations.items():
         written += session.execute(
             update(Story)
-            .where(Story.id == story_id, Story.title == title)
+            # A person's title (matome review) is never overwritten, even one saved
+            # while this run was translating.
+            .where(Story.id == story_id, Story.title == title, Story.title_ja_by.is_(None))
             .values(title_ja=title_ja, title_ja_model=model_id, title_ja_at=now, title_ja_lang=lang)
         ).rowcount
     return written
@@ -199,7 +201,11 @@ def store_comment_translations(
     for comment_id, (content_hash, text_ja, untranslated) in translations.items():
         written += session.execute(
             update(Comment)
-            .where(Comment.id == comment_id, Comment.content_hash == content_hash)
+            .where(
+                Comment.id == comment_id,
+                Comment.content_hash == content_hash,
+                Comment.text_ja_by.is_(None),  # never over a person's text (matome review)
+            )
             .values(
                 text_ja=text_ja,
                 text_ja_model=model_id,

@@ -48,3 +48,36 @@ def test_translate_pending_leaves_human_edits_alone(
         story = session.get(Story, STORY)
         assert story is not None
         assert (story.title_ja, story.title_ja_by) == ("人のタイトル", "human")
+
+
+def test_a_human_edit_saved_while_a_run_translates_is_not_overwritten(archive):
+    """The store step itself refuses to write over a person's text (a race with review)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from db.models import Comment, Story
+    from db.translation import store_comment_translations, store_title_translations
+    from tests.review.conftest import STORY, TOP
+
+    now = datetime.now(UTC)
+    with archive.sessions.begin() as session:  # the person saves first…
+        comment = session.get(Comment, TOP)
+        content_hash, title = comment.content_hash, session.get(Story, STORY).title
+        session.execute(
+            update(Comment).where(Comment.id == TOP).values(text_ja="人の訳", text_ja_by="human")
+        )
+        session.execute(
+            update(Story).where(Story.id == STORY).values(title_ja="人の題", title_ja_by="human")
+        )
+    with archive.sessions.begin() as session:  # …then the model's batch is stored
+        written = store_comment_translations(
+            session, {TOP: (content_hash, "機械の訳", 0)}, "m", now, "jpn_Jpan"
+        )
+        titles = store_title_translations(
+            session, {STORY: (title, "機械の題")}, "m", now, "jpn_Jpan"
+        )
+    assert (written, titles) == (0, 0)
+    with archive.sessions() as session:
+        assert session.get(Comment, TOP).text_ja == "人の訳"
+        assert session.get(Story, STORY).title_ja == "人の題"
