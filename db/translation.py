@@ -220,3 +220,51 @@ def store_comment_translations(
 def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:  # type: ignore[type-arg]
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def reuse_human_translations(session: Session, now: datetime) -> int:
+    """Untranslated titles and comments whose English a person has already translated
+    elsewhere (``matome review``) take that translation, marked as the person's.
+
+    Runs before the model: identical source text costs no model time and reads the
+    way the person wrote it. A person's text whose source has since changed
+    (``*_stale``) is not reused. Returns the number of rows filled.
+    """
+    filled = 0
+    comments = session.execute(
+        select(Comment.text, Comment.text_ja, Comment.text_ja_lang)
+        .where(Comment.text_ja_by == "human", Comment.text_ja_stale.is_(False))
+        .where(Comment.text.is_not(None), Comment.text != "")
+        .order_by(Comment.text_ja_at)
+    ).all()
+    for text, text_ja, lang in {row[0]: row for row in comments}.values():  # newest wins
+        filled += session.execute(
+            update(Comment)
+            .where(Comment.text == text, Comment.text_ja.is_(None))
+            .values(
+                text_ja=text_ja,
+                text_ja_by="human",
+                text_ja_lang=lang,
+                text_ja_at=now,
+                text_ja_model=None,
+                text_ja_untranslated=0,
+            )
+        ).rowcount
+    titles = session.execute(
+        select(Story.title, Story.title_ja, Story.title_ja_lang)
+        .where(Story.title_ja_by == "human", Story.title_ja_stale.is_(False))
+        .order_by(Story.title_ja_at)
+    ).all()
+    for title, title_ja, lang in {row[0]: row for row in titles}.values():
+        filled += session.execute(
+            update(Story)
+            .where(Story.title == title, Story.title_ja.is_(None))
+            .values(
+                title_ja=title_ja,
+                title_ja_by="human",
+                title_ja_lang=lang,
+                title_ja_at=now,
+                title_ja_model=None,
+            )
+        ).rowcount
+    return filled

@@ -96,6 +96,7 @@ class StageResult:
     batches: int = 0  # transactions committed
     seconds: float = 0.0
     changed_meanwhile: int = 0  # edited by a crawl while translating: left for the next run
+    reused_human: int = 0  # titles and comments given a person's translation of the same text
     missing_story_ids: list[int] = field(default_factory=list)
 
     @property
@@ -319,6 +320,9 @@ def translate_archive(
     state = StageProgress()
     attempted: set[tuple[str, int]] = set()
     first = True
+    with database.sessions() as session, session.begin():
+        # A person's translation of the same English comes first (matome review).
+        result.reused_human = store.reuse_human_translations(session, clock())
     while True:
         with database.sessions() as session:
             items, stories, missing = _work(session, selection)

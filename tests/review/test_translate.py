@@ -81,3 +81,33 @@ def test_a_human_edit_saved_while_a_run_translates_is_not_overwritten(archive):
     with archive.sessions() as session:
         assert session.get(Comment, TOP).text_ja == "人の訳"
         assert session.get(Story, STORY).title_ja == "人の題"
+
+
+def test_the_same_english_elsewhere_takes_the_persons_translation(archive):
+    """A pending comment with the English a person translated gets that text, marked human,
+    before any model runs (and the person's stale texts are not spread)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from db.models import Comment
+    from db.translation import reuse_human_translations
+    from tests.review.conftest import SECOND, TOP
+
+    with archive.sessions.begin() as session:
+        session.execute(
+            update(Comment).where(Comment.id == TOP).values(text_ja="人の訳", text_ja_by="human")
+        )
+        english = session.get(Comment, TOP).text
+        session.execute(
+            update(Comment).where(Comment.id == SECOND).values(text=english, text_ja=None)
+        )
+    with archive.sessions.begin() as session:
+        assert reuse_human_translations(session, datetime.now(UTC)) == 1
+    with archive.sessions() as session:
+        reused = session.get(Comment, SECOND)
+        assert (reused.text_ja, reused.text_ja_by, reused.text_ja_model) == (
+            "人の訳",
+            "human",
+            None,
+        )
