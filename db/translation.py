@@ -230,41 +230,39 @@ def reuse_human_translations(session: Session, now: datetime) -> int:
     way the person wrote it. A person's text whose source has since changed
     (``*_stale``) is not reused. Returns the number of rows filled.
     """
+    return _reuse_human(session, now, Comment, "text", extra={"text_ja_untranslated": 0}) + (
+        _reuse_human(session, now, Story, "title")
+    )
+
+
+def _reuse_human(
+    session: Session,
+    now: datetime,
+    model: type[Comment] | type[Story],
+    source: str,
+    extra: Mapping[str, object] | None = None,
+) -> int:
+    """``model``'s rows with the English ``source`` column a person translated elsewhere."""
+    target = {"text": "text_ja", "title": "title_ja"}[source]
+    column = getattr(model, source)
+    translated = getattr(model, target)
+    humans = session.execute(
+        select(column, translated, getattr(model, f"{target}_lang"))
+        .where(getattr(model, f"{target}_by") == "human")
+        .where(getattr(model, f"{target}_stale").is_(False), column.is_not(None), column != "")
+        .order_by(getattr(model, f"{target}_at"))
+    ).all()
     filled = 0
-    comments = session.execute(
-        select(Comment.text, Comment.text_ja, Comment.text_ja_lang)
-        .where(Comment.text_ja_by == "human", Comment.text_ja_stale.is_(False))
-        .where(Comment.text.is_not(None), Comment.text != "")
-        .order_by(Comment.text_ja_at)
-    ).all()
-    for text, text_ja, lang in {row[0]: row for row in comments}.values():  # newest wins
+    for english, text_ja, lang in {row[0]: row for row in humans}.values():  # newest wins
+        values = {
+            target: text_ja,
+            f"{target}_by": "human",
+            f"{target}_lang": lang,
+            f"{target}_at": now,
+            f"{target}_model": None,
+            **(extra or {}),
+        }
         filled += session.execute(
-            update(Comment)
-            .where(Comment.text == text, Comment.text_ja.is_(None))
-            .values(
-                text_ja=text_ja,
-                text_ja_by="human",
-                text_ja_lang=lang,
-                text_ja_at=now,
-                text_ja_model=None,
-                text_ja_untranslated=0,
-            )
-        ).rowcount
-    titles = session.execute(
-        select(Story.title, Story.title_ja, Story.title_ja_lang)
-        .where(Story.title_ja_by == "human", Story.title_ja_stale.is_(False))
-        .order_by(Story.title_ja_at)
-    ).all()
-    for title, title_ja, lang in {row[0]: row for row in titles}.values():
-        filled += session.execute(
-            update(Story)
-            .where(Story.title == title, Story.title_ja.is_(None))
-            .values(
-                title_ja=title_ja,
-                title_ja_by="human",
-                title_ja_lang=lang,
-                title_ja_at=now,
-                title_ja_model=None,
-            )
+            update(model).where(column == english, translated.is_(None)).values(**values)
         ).rowcount
     return filled
