@@ -223,12 +223,14 @@ def snippet(body: str | None, words: list[str], width: int = 80) -> str:
 
 def day_threads(session: Session, day: date) -> list[dict[str, Any]]:
     """The day's listing with what the archive holds of each thread."""
-    stored = (
+    listed = select(FrontPage.story_id).where(FrontPage.day == day)
+    stored = (  # counted for the day's stories only (the story_id index), not the archive
         select(
             Comment.story_id,
             func.count().label("stored"),
             func.count(Comment.text_ja).label("translated"),
         )
+        .where(Comment.story_id.in_(listed))
         .group_by(Comment.story_id)
         .subquery()
     )
