@@ -118,18 +118,6 @@ class CrawlReport:
             parts.append(f"the crawler stopped: {self.finish_reason}")
         return "; ".join(parts)
 
-    def add(self, other: CrawlReport) -> None:
-        self.threads_stored += other.threads_stored
-        self.comments_stored += other.comments_stored
-        self.comments_added += other.comments_added
-        self.listing_rows += other.listing_rows
-        self.failed_threads += other.failed_threads
-        self.listings_failed += other.listings_failed
-        self.items_dropped += other.items_dropped
-        self.seconds += other.seconds
-        self.interrupted |= other.interrupted
-        self.finish_reason = self.finish_reason or other.finish_reason
-
 
 def report_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> CrawlReport:
     """The counters of one job: the crawler's stats after it minus before it."""
@@ -221,7 +209,6 @@ class CrawlSession:
         self.progress = progress or CrawlProgress()
         self.on_progress = on_progress
         self.interrupted = False
-        self.finish_reason: str | None = None
         self._crawler: Crawler | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -300,8 +287,7 @@ class CrawlSession:
             report = report_between(before, self.stats)
         report.interrupted = self.interrupted
         if self._task.done() and not self.interrupted:
-            self.finish_reason = self.stats.get("finish_reason", "closed")
-            report.finish_reason = self.finish_reason
+            report.finish_reason = self.stats.get("finish_reason", "closed")
         report.seconds = time.monotonic() - started
         return report
 

@@ -67,8 +67,3 @@ def submit(coroutine: Coroutine[Any, Any, T]) -> Future[T]:
 def run_in_reactor(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run ``coroutine`` on the reactor thread and wait for its result."""
     return submit(coroutine).result()
-
-
-def call_in_reactor(function: Any, *args: Any) -> None:
-    """Call a plain function on the reactor thread, without waiting."""
-    reactor_loop().call_soon_threadsafe(function, *args)
