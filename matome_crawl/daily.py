@@ -24,6 +24,7 @@ from db.days import STAGES, comment_count, crawled_ids, day_statuses, listed_ent
 from db.engine import Database
 from db.store import failure_reasons
 from matome_crawl.crawl import CrawlJob, CrawlProgress, CrawlSession
+from matome_crawl.hn.model import ListingEntry
 from matome_crawl.hn.rules import top_threads
 
 logger = logging.getLogger(__name__)
@@ -131,14 +132,12 @@ def _batches(days: Sequence[date], size: int) -> Iterator[list[date]]:
         yield list(days[start : start + size])
 
 
-def top_ids(database: Database, day: date, top: int, source: str = "front") -> list[int] | None:
-    """The day's top thread ids from its stored front page; None when it is not stored.
+def top_ids(entries: Sequence[ListingEntry], top: int) -> list[int] | None:
+    """The top thread ids of a day's stored listing; None when it must be listed (again).
 
     A stored front page that yields no thread while threads are asked for is
     treated as not stored (listed again): a real front page always has some.
     """
-    with database.sessions() as session:
-        entries = listed_entries(session, day, source)
     if not entries:
         return None
     ids = top_threads(entries, top)
@@ -150,14 +149,14 @@ def plan_crawl(
 ) -> CrawlPlan:
     list_days: list[date] = []
     thread_ids: list[int] = []
-    for day in days:
-        ids = top_ids(database, day, top, source)
-        if ids is None:
-            list_days.append(day)
-            continue
-        with database.sessions() as session:
+    with database.sessions() as session:
+        for day in days:
+            ids = top_ids(listed_entries(session, day, source), top)
+            if ids is None:
+                list_days.append(day)
+                continue
             done = crawled_ids(session, ids)
-        thread_ids.extend(i for i in ids if i not in done)
+            thread_ids.extend(i for i in ids if i not in done)
     return CrawlPlan(list_days, list(dict.fromkeys(thread_ids)))
 
 
@@ -169,18 +168,20 @@ def check_crawled(
     Reasons for what is missing come from the archive's ``crawl_failures``
     (recorded by the crawl since ``since``), never an empty string.
     """
-    ids = top_ids(database, day, top, source)
-    if ids is None:
-        if source == "dump":
-            return DayOutcome(day, False, error="the dump holds no story posted that day")
-        with database.sessions() as session:
-            if listed_entries(session, day, source):
+    with database.sessions() as session:
+        entries = listed_entries(session, day, source)
+        ids = top_ids(entries, top)
+        if ids is None:
+            if source == "dump":
+                return DayOutcome(day, False, error="the dump holds no story posted that day")
+            if entries:
                 return DayOutcome(day, False, error="the front page lists no story with a thread")
             why = failure_reasons(session, days=[day.isoformat()], since=since).get(f"front {day}")
-        return DayOutcome(
-            day, False, error=f"front page not stored: {why or 'no reason recorded; see the log'}"
-        )
-    with database.sessions() as session:
+            return DayOutcome(
+                day,
+                False,
+                error=f"front page not stored: {why or 'no reason recorded; see the log'}",
+            )
         done = crawled_ids(session, ids)
         comments = comment_count(session, done)
         missing = [i for i in ids if i not in done]
