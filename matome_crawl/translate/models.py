@@ -154,24 +154,23 @@ def family_of(path: Path) -> str:
 def model_max_length(path: Path) -> int | None:
     """The longest output the model's own generation settings allow (``max_length``,
     which counts the decoder start token): NLLB-200 says 200, FuguMT 512."""
-    metadata = read_metadata(path)
-    if metadata.get("max_length"):
-        return int(metadata["max_length"])
-    for name in ("generation_config.json", "config.json"):
-        value = _json(path / name).get("max_length")
-        if isinstance(value, int) and value > 1:
-            return value
-    return None
+    return _generation_setting(path, "max_length", minimum=2)
 
 
 def model_num_beams(path: Path) -> int | None:
     """The beam the model's own generation settings ask for (FuguMT: 12)."""
+    return _generation_setting(path, "num_beams")
+
+
+def _generation_setting(path: Path, key: str, minimum: int | None = None) -> int | None:
+    """``key`` from a conversion's metadata, else the model's generation config, else its
+    config (where 2022-era repos keep it); a value under ``minimum`` is not a setting."""
     metadata = read_metadata(path)
-    if metadata.get("num_beams"):
-        return int(metadata["num_beams"])
+    if metadata.get(key):
+        return int(metadata[key])
     for name in ("generation_config.json", "config.json"):
-        value = _json(path / name).get("num_beams")
-        if isinstance(value, int):
+        value = _json(path / name).get(key)
+        if isinstance(value, int) and (minimum is None or value >= minimum):
             return value
     return None
 
