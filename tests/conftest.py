@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +29,17 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.pop("MATOME_DB_URL", None)
 os.environ.pop("MATOME_HN_BASE_URL", None)
 os.environ.pop("MATOME_HN_API_URL", None)
+
+
+def popen_interruptible(args: list[str], **kwargs: object) -> subprocess.Popen[str]:
+    """Start ``args`` with Ctrl-C at its default: a shell starts background jobs (a CI
+    step's ``make test &``) with SIGINT ignored, and a Python child keeps it ignored."""
+    return subprocess.Popen(
+        args,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        text=True,
+        **kwargs,  # type: ignore[call-overload]
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,7 +11,7 @@ import sys
 import time
 
 from db.lock import archive_lock
-from tests.conftest import HN_FIXTURES, REPO_ROOT
+from tests.conftest import HN_FIXTURES, REPO_ROOT, popen_interruptible
 from tests.crawl.conftest import re_id, run_matome
 
 HTML = HN_FIXTURES / "html"
@@ -75,8 +75,8 @@ def start_slow_backfill(site, db_path):
     args = [sys.executable, "-m", "matome_crawl", "backfill", "--from", "2026-04-04",
             "--to", "2026-04-04", "--top", "3", "--base-url", site.url, "--db", str(db_path),
             "--delay", "0.5", "--no-translate"]  # fmt: skip
-    process = subprocess.Popen(args, env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    process = popen_interruptible(args, env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.monotonic() + 60
     stored = 0
     while time.monotonic() < deadline and not stored:

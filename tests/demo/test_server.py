@@ -17,7 +17,7 @@ from matome_crawl.demo.server import DemoServer, Fault
 from matome_crawl.demo.synthetic import DEMO_DAY, demo_world
 from matome_crawl.hn.listing import parse_listing
 from matome_crawl.hn.page import RATE_LIMIT_MARKER, is_complete_page
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, popen_interruptible
 
 
 def get(url: str) -> tuple[int, str, bytes]:
@@ -112,12 +112,11 @@ def test_concurrent_requests_get_whole_pages():
 
 
 def test_command_line_prints_urls_and_stops_on_ctrl_c():
-    process = subprocess.Popen(
+    process = popen_interruptible(
         [sys.executable, "-m", "matome_crawl.demo.server", "--comments-per-page", "20"],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
     try:
         banner = [process.stdout.readline() for _ in range(4)]
