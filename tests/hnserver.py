@@ -51,6 +51,9 @@ class Routes:
 
 def _handler(routes: Routes) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as HN and its API serve
+        disable_nagle_algorithm = True  # headers and body go out as separate writes
+
         def do_GET(self) -> None:
             answer = routes.next_answer(self.path)
             if answer is None:

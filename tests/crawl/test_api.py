@@ -154,3 +154,25 @@ def test_api_failure_stores_nothing_of_the_thread(site, db_path):
     assert "thread 48350598 not stored" in result.stderr
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT count(*) FROM comments").fetchone() == (0,)
+
+
+def test_callbacks_source_is_inspected_once_not_per_response(site, db_path, monkeypatch):
+    """Scrapy parses a generator callback's source to warn about ``return value`` and
+    caches the answer weakly per bound method: a fresh bound method per request missed
+    the cache, and the API spider re-parsed ``parse_item`` for every item (a quarter of
+    its CPU on a long thread)."""
+    import scrapy.utils.misc
+
+    parsed = []
+    walk = scrapy.utils.misc.walk_callable
+    monkeypatch.setattr(scrapy.utils.misc, "walk_callable", lambda n: parsed.append(n) or walk(n))
+    thread = html_thread()
+    for path, body in api_answers(thread).items():
+        site.routes.add(path, body)
+    result = run_matome(
+        "crawl", "--thread", "48350598", "--delay", "0", "--source", "api",
+        "--base-url", site.url, "--api-url", site.url + "/v0", "--db", str(db_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert sum(site.routes.hits.values()) > 100
+    assert len(parsed) <= 2  # once per callback, not once per response

@@ -26,3 +26,22 @@ def test_hn_slot_carries_robots_crawl_delay_by_default():
 def test_delay_is_overridable():
     slot = resolved(crawl_delay=0).getdict("DOWNLOAD_SLOTS")[HN_SLOT]
     assert slot["delay"] == 0
+
+
+def test_no_spider_callback_is_a_generator_that_returns_a_value():
+    """What Scrapy's WARN_ON_GENERATOR_RETURN_VALUE checks per response, checked once here."""
+    import inspect
+
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    from matome_crawl.spiders.api import ApiSpider
+    from matome_crawl.spiders.front import FrontSpider
+    from matome_crawl.spiders.thread import ThreadSpider
+
+    checked = []
+    for spider in (ApiSpider, FrontSpider, ThreadSpider):
+        for name, method in inspect.getmembers(spider, inspect.isgeneratorfunction):
+            checked.append(name)
+            assert not is_generator_with_return_value(method), f"{spider.__name__}.{name}"
+    assert {"parse_item", "parse_listing", "parse_thread_page"} <= set(checked)
+    assert not crawl_settings("sqlite:///unused.sqlite3").getbool("WARN_ON_GENERATOR_RETURN_VALUE")
