@@ -9,10 +9,13 @@ model (d_model 64, 2+2 layers) and an NLLB-architecture M2M100 model are saved w
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
+import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,11 +26,48 @@ MO_DIR = Path("/usr/share/locale/ja/LC_MESSAGES")
 MIN_PAIRS = 5000
 MARIAN_POSITIONS = 128
 NLLB_POSITIONS = 64
+# Lines a SentencePiece model trains on. Unigram training takes about 0.2 s per 1,000
+# lines here: FuguMT's joint model trains on 5,000. The others keep 20,000, since tests
+# compare their outputs across engines and batchings, and a random model's quirks (long
+# outputs that a batch's padding can tip) depend on its vocabulary.
+SPM_LINES = 20000
+FUGUMT_SPM_LINES = 5000
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """The directory ``build`` fills, built once per test run: pytest-xdist's workers share
+    it (the first builds it under a lock, the others wait and read it)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's directory, above each worker's own
+    target = root / f"built-{name}"
+    with open(root / f".built-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.is_dir():
+            work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+            build(work)
+            work.rename(target)
+    return target
+
+
+def files_of(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
+
+
+def write_files(directory: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
 
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``en.txt`` and ``ja.txt``: one gettext msgid/msgstr pair per line."""
+    return built_once(tmp_path_factory, "corpus", _write_corpus)
+
+
+def _write_corpus(directory: Path) -> None:
     import polib
 
     english: list[str] = []
@@ -41,13 +81,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.fail(
             f"only {len(english)} string pairs in {MO_DIR}: the tests need the ja catalogues"
         )
-    directory = tmp_path_factory.mktemp("corpus")
     (directory / "en.txt").write_text("\n".join(english), encoding="utf-8")
     (directory / "ja.txt").write_text("\n".join(japanese), encoding="utf-8")
-    return directory
 
 
-def _train(corpus_files: list[Path], prefix: Path, vocab_size: int, model_type: str) -> Path:
+def _train(
+    corpus_files: list[Path], prefix: Path, vocab_size: int, model_type: str, lines: int
+) -> Path:
     import sentencepiece as spm
 
     spm.SentencePieceTrainer.train(
@@ -56,7 +96,7 @@ def _train(corpus_files: list[Path], prefix: Path, vocab_size: int, model_type: 
         vocab_size=vocab_size,
         model_type=model_type,
         character_coverage=0.995,
-        input_sentence_size=20000,
+        input_sentence_size=lines,
         shuffle_input_sentence=False,  # the first lines, not a random sample: same models each run
         num_threads=2,
         minloglevel=2,
@@ -68,14 +108,17 @@ def _train(corpus_files: list[Path], prefix: Path, vocab_size: int, model_type: 
 def marian_dir(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random-init MarianMT model with FuguMT's layout (separate en/ja SentencePiece
     models, one joint vocabulary, ``<pad>`` last as the decoder start)."""
+    return built_once(tmp_path_factory, "tiny-marian", lambda d: _build_marian(corpus, d))
+
+
+def _build_marian(corpus: Path, directory: Path) -> None:
     import sentencepiece as spm
     import torch
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
-    work = tmp_path_factory.mktemp("spm-marian")
-    source_spm = _train([corpus / "en.txt"], work / "en", 1000, "unigram")
-    target_spm = _train([corpus / "ja.txt"], work / "ja", 1000, "unigram")
-    directory = tmp_path_factory.mktemp("tiny-marian")
+    work = Path(tempfile.mkdtemp(prefix="spm-marian-"))
+    source_spm = _train([corpus / "en.txt"], work / "en", 1000, "unigram", SPM_LINES)
+    target_spm = _train([corpus / "ja.txt"], work / "ja", 1000, "unigram", SPM_LINES)
     shutil.copy(source_spm, directory / "source.spm")
     shutil.copy(target_spm, directory / "target.spm")
     vocab = {"</s>": 0, "<unk>": 1}
@@ -125,7 +168,7 @@ def marian_dir(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     model.generation_config.max_length = MARIAN_POSITIONS
     model.generation_config.num_beams = 12  # as FuguMT ships: the product must override it
     model.save_pretrained(directory)
-    return directory
+    shutil.rmtree(work)
 
 
 @pytest.fixture(scope="session")
@@ -137,7 +180,7 @@ def nllb_dir(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from transformers.tokenization_utils_base import generate_merges
 
     work = tmp_path_factory.mktemp("spm-nllb")
-    bpe = _train([corpus / "en.txt", corpus / "ja.txt"], work / "bpe", 2000, "bpe")
+    bpe = _train([corpus / "en.txt", corpus / "ja.txt"], work / "bpe", 2000, "bpe", SPM_LINES)
     processor = spm.SentencePieceProcessor(model_file=str(bpe))
     specials = ("<s>", "<pad>", "</s>", "<unk>")
     vocab = {token: i for i, token in enumerate(specials)}  # fairseq's order, as NLLB's
@@ -266,7 +309,7 @@ def _fugumt_files(corpus: Path, work: Path) -> dict[str, bytes]:
         vocab_size=2000,
         model_type="unigram",
         character_coverage=0.995,
-        input_sentence_size=20000,
+        input_sentence_size=FUGUMT_SPM_LINES,
         shuffle_input_sentence=False,
         num_threads=2,
         minloglevel=2,
@@ -314,13 +357,26 @@ def _fugumt_files(corpus: Path, work: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="session")
 def fugumt_files(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    return _fugumt_files(corpus, tmp_path_factory.mktemp("fugumt"))
+    def build(directory: Path) -> None:
+        write_files(directory, _fugumt_files(corpus, tmp_path_factory.mktemp("fugumt")))
+
+    return files_of(built_once(tmp_path_factory, "fugumt-files", build))
 
 
 @pytest.fixture(scope="session")
-def fugumt_2022_files(fugumt_files: dict[str, bytes]) -> dict[str, bytes]:
+def fugumt_2022_files(
+    fugumt_files: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, bytes]:
     """The same model in the 2022 layout: float32 weights, no generation_config.json,
     the 65-byte special tokens map."""
+
+    def build(directory: Path) -> None:
+        write_files(directory, _fugumt_2022(fugumt_files))
+
+    return files_of(built_once(tmp_path_factory, "fugumt-2022-files", build))
+
+
+def _fugumt_2022(fugumt_files: dict[str, bytes]) -> dict[str, bytes]:
     import io
 
     import torch
@@ -371,7 +427,7 @@ def _nllb_files(corpus: Path, work: Path) -> dict[str, bytes]:
         vocab_size=NLLB_PIECES,
         model_type="bpe",
         character_coverage=0.995,
-        input_sentence_size=20000,
+        input_sentence_size=SPM_LINES,
         shuffle_input_sentence=False,
         num_threads=2,
         minloglevel=2,
