@@ -79,7 +79,8 @@ def _handler(routes: Routes) -> type[BaseHTTPRequestHandler]:
 def serve(routes: Routes) -> Iterator[str]:
     """Serve ``routes`` on a free loopback port; yields the base URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(routes))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop's next poll: 0.5 s by default, at every test.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
