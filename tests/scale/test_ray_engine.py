@@ -47,7 +47,7 @@ def test_ray_engine_stores_what_the_local_engine_stores(local_ray, tmp_path, mar
         archives.append(database)
     local, on_ray = archives
     translate_archive(local, marian_translator, Selection(day=DAY))
-    runner = RaySegmentRunner(RayOptions(workers=2))
+    runner = RaySegmentRunner(RayOptions(workers=1))
     result = translate_archive(on_ray, marian_translator, Selection(day=DAY), segment_runner=runner)
 
     assert runner.blocks >= 1 and runner.sent > 0 and not runner.failed
