@@ -51,11 +51,15 @@ browser:
 	  fi; \
 	fi
 
+# pytest-xdist: one worker per core, each taking whole test files (module fixtures such as
+# the Ray instance start once); `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= auto
+
 test: install postgres-server browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MATOME_REQUIRE_POSTGRES=$(MATOME_REQUIRE_POSTGRES) MATOME_REQUIRE_BROWSER=$(MATOME_REQUIRE_BROWSER) \
-	  $(BIN)/python -m pytest
+	  $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 bench: install
 	$(BIN)/python bench/parse.py
