@@ -89,3 +89,10 @@ def archive_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'matome.sqlite3'}"
     return str(request.getfixturevalue("pg_url"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files holding ``slow`` tests run first: pytest-xdist hands whole files to its workers
+    in this order, and a long file started last leaves one worker running alone at the end."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: files stay whole

@@ -12,6 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -169,6 +170,7 @@ def kill_points(duration: float, kills: int) -> list[float]:
     return [duration * (i + rng.random()) / kills for i in range(kills)]
 
 
+@pytest.mark.slow
 def test_kill_9_during_upgrade_never_bricks_the_archive(tmp_path):
     template = tmp_path / "at-0001.sqlite3"
     build_archive_at_0001(template)
@@ -204,6 +206,7 @@ def kill_schedule(duration: float, rounds: int = 3, kills: int = 12) -> list[flo
     return [d for r in range(rounds) for d in kill_points(duration * (1 - 0.25 * r), kills)]
 
 
+@pytest.mark.slow
 def test_kill_9_during_first_creation(tmp_path):
     timed = tmp_path / "timed.sqlite3"
     code, duration = run_and_kill(_create, f"sqlite:///{timed}", None)

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from db.lock import archive_lock
 from tests.conftest import HN_FIXTURES, REPO_ROOT, popen_interruptible
 from tests.crawl.conftest import re_id, run_matome
@@ -106,6 +108,7 @@ def assert_resumes_completely(site, db_path):
     assert status(db_path)["2026-04-04"]["status"] == "done"
 
 
+@pytest.mark.slow
 def test_kill_mid_crawl_then_resume_loses_and_duplicates_nothing(site, db_path):
     serve_day(site)
     process = start_slow_backfill(site, db_path)
@@ -116,6 +119,7 @@ def test_kill_mid_crawl_then_resume_loses_and_duplicates_nothing(site, db_path):
     assert_resumes_completely(site, db_path)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(site, db_path):
     serve_day(site)
     process = start_slow_backfill(site, db_path)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from db.lock import archive_lock
 from tests.conftest import HN_FIXTURES
 from tests.crawl.conftest import re_id, run_matome
@@ -101,6 +103,7 @@ def test_a_malformed_base_url_is_one_line_before_anything_starts(db_path):
     assert not db_path.exists()
 
 
+@pytest.mark.slow
 def test_an_unreachable_site_says_why_in_the_error(db_path):
     result = run_matome(
         "crawl", "--thread", "1", "--base-url", "http://127.0.0.1:9", "--delay", "0",

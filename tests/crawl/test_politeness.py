@@ -9,6 +9,8 @@ import itertools
 import sqlite3
 from datetime import date, timedelta
 
+import pytest
+
 from matome_crawl.crawl import CrawlJob, CrawlSession, crawl_settings
 from matome_crawl.demo.server import DemoServer
 from matome_crawl.demo.synthetic import demo_world
@@ -24,6 +26,7 @@ def gaps(times: list[float]) -> list[float]:
     return [b - a for a, b in itertools.pairwise(times)]
 
 
+@pytest.mark.slow
 def test_backfill_keeps_the_crawl_delay_across_batches_and_leaves_the_api_fast(tmp_path):
     """3 days, one batch each, 0.5 s delay: no two HN requests (robots.txt too) closer."""
     delay = 0.5

@@ -8,6 +8,8 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import HN_FIXTURES, REPO_ROOT
 from tests.crawl.conftest import re_id, run_matome
 from tests.hn.paging import split_thread
@@ -152,6 +154,7 @@ def test_recrawl_adds_new_comments_and_loses_nothing(site, db_path):
     assert query(db_path, "SELECT count(*) FROM comments WHERE missing_since IS NOT NULL") == [(9,)]
 
 
+@pytest.mark.slow
 def test_rate_limit_page_is_retried_and_never_stored(site, db_path):
     site.routes.add("/item?id=48350598", SORRY, SORRY, ITEM / "item_48350598.html")
 
@@ -208,6 +211,7 @@ def test_bad_arguments_fail_before_any_request(site, db_path):
     assert sum(site.routes.hits.values()) == 0
 
 
+@pytest.mark.slow
 def test_crawl_delay_spaces_hn_requests(site, db_path):
     for story_id in (48350598, 47536761, 126809):
         site.routes.add(f"/item?id={story_id}", b"No such item.")

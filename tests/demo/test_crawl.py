@@ -6,6 +6,8 @@ import json
 import sqlite3
 from datetime import date
 
+import pytest
+
 from matome_crawl.demo.render import SiteOptions
 from matome_crawl.demo.server import DemoServer, Fault
 from matome_crawl.demo.synthetic import DEMO_DAY, SynthThread, World, large_thread, synthetic_day
@@ -65,6 +67,7 @@ def test_demo_day_crawl_stores_the_top_threads_exactly(world, day, db_path):
     ]
 
 
+@pytest.mark.slow
 def test_synthetic_day_crawl_rides_out_rate_limits_and_cut_connections(db_path):
     day = synthetic_day(date(2025, 11, 3), threads=3, comments=40, seed=5)
     faults = [

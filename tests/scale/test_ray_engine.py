@@ -38,6 +38,7 @@ def memory(database):
     return [tuple(r) for r in rows]
 
 
+@pytest.mark.slow
 def test_ray_engine_stores_what_the_local_engine_stores(local_ray, tmp_path, marian_translator):
     day = big_day(threads=2, comments=40)
     archives = []
