@@ -55,10 +55,14 @@ browser:
 # the Ray instance start once); `make test TEST_WORKERS=0` runs in one process.
 TEST_WORKERS ?= auto
 
+# With PYTHONDONTWRITEBYTECODE set (as on the project's machines) every worker and every CLI
+# process a test starts compiled the sources and rewrote the tests' asserts anew: the tests
+# keep bytecode under .venv/pycache instead, which also leaves the tree clean.
 test: install postgres-server browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MATOME_REQUIRE_POSTGRES=$(MATOME_REQUIRE_POSTGRES) MATOME_REQUIRE_BROWSER=$(MATOME_REQUIRE_BROWSER) \
+	  env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache \
 	  $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 bench: install
