@@ -243,17 +243,8 @@ def comment_record(
 ) -> CommentRecord:
     """One comment of a thread from its API fields (``text`` as the API serves it)."""
     text_html, plain = api_html_and_text(text) if text else (None, None)
+    # Positional: the record's field order (a frozen dataclass pays for every keyword).
     return CommentRecord(
-        id=item_id,
-        parent_id=parent or 0,
-        depth=depth,
-        position=position,
-        author=by,
-        created_at=_when(time),
-        text_html=text_html,
-        text=plain,
-        descendants=descendants,
-        dead=dead,
-        flagged=False,
-        deleted=deleted,
-    )
+        item_id, parent or 0, depth, position, by, _when(time), text_html, plain, descendants,
+        dead, False, deleted,
+    )  # fmt: skip

@@ -1,0 +1,133 @@
+"""Bulk store of whole threads the archive holds nothing of yet (``matome import``).
+
+:func:`db.store.store_thread` upserts a thread through SQLAlchemy, compares it
+with what is stored to count edits and mark vanished comments, and SQLite's
+triggers index each comment in the FTS tables one row at a time. For a thread
+with no comment stored none of that can find anything, so here its comments
+are one ``INSERT`` ``executemany`` of ready rows on the driver's cursor, and on
+SQLite the FTS insert triggers of ``comments`` are dropped for that statement
+and the new rows indexed in bulk after it. Rows, FTS content and totals are
+the same as :func:`~db.store.store_thread` leaves them (tests compare the two).
+
+The caller owns the transaction, as everywhere in ``db/``: the triggers are
+dropped and created again inside it, so a kill at any point leaves them (and
+the FTS tables) as they were before the transaction began.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.orm import Session
+
+from db import fts
+from db.models import Comment
+from db.store import content_hash, upsert_stories
+from db.types import sqlite_timestamp
+from matome_crawl.hn.model import Thread
+
+# Every column store_thread's INSERT writes for a new comment (text_ja_stale: its default).
+COMMENT_COLUMNS = (
+    "id", "story_id", "parent_id", "depth", "position", "author", "created_at", "text_html",
+    "text", "descendants", "dead", "flagged", "deleted", "content_hash", "first_seen_at",
+    "last_seen_at", "missing_since", "text_ja_stale",
+)  # fmt: skip
+_ID_CHUNK = 500
+
+
+def unstored_threads(session: Session, threads: Mapping[int, Iterable[int]]) -> set[int]:
+    """Those of ``threads`` (story id → the ids of its items) that the archive holds no
+    comment of: none stored under the story, and none of its item ids stored anywhere.
+    """
+    story_ids = list(threads)
+    with_comments: set[int] = set()
+    for chunk in _chunks(story_ids):
+        with_comments.update(
+            session.scalars(select(Comment.story_id).where(Comment.story_id.in_(chunk)).distinct())
+        )
+    owner = {item_id: story_id for story_id, ids in threads.items() for item_id in ids}
+    for chunk in _chunks(list(owner)):
+        for item_id in session.scalars(select(Comment.id).where(Comment.id.in_(chunk))):
+            with_comments.add(owner[item_id])
+    return set(story_ids) - with_comments
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), _ID_CHUNK):
+        yield ids[start : start + _ID_CHUNK]
+
+
+def store_new_threads(session: Session, threads: Sequence[Thread], crawled_at: datetime) -> int:
+    """Store threads that :func:`unstored_threads` found new; returns the comments stored.
+
+    Stories are upserted as :func:`~db.store.store_thread` upserts them; a
+    comment that is stored after all fails the ``INSERT`` (an ``IntegrityError``:
+    roll the transaction back) rather than be written twice.
+    """
+    if not threads:
+        return 0
+    upsert_stories(session, [t.story for t in threads], crawled_at, crawled_at=crawled_at)
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    seen = sqlite_timestamp(crawled_at) if sqlite else crawled_at
+    rows = [
+        (
+            c.id, story_id, c.parent_id, c.depth, c.position, c.author,
+            c.created_at if c.created_at is None or not sqlite
+            else sqlite_timestamp(c.created_at),
+            c.text_html, c.text, c.descendants, c.dead, c.flagged, c.deleted,
+            content_hash(c.text_html), seen, seen, None, False,
+        )
+        for thread in threads
+        for story_id in (thread.story.id,)
+        for c in thread.comments
+    ]  # fmt: skip
+    if not rows:
+        return 0
+    if not sqlite:
+        connection.execute(
+            insert(Comment.__table__), [dict(zip(COMMENT_COLUMNS, r, strict=True)) for r in rows]
+        )
+        return len(rows)
+    statement = (
+        f"INSERT INTO comments ({', '.join(COMMENT_COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in COMMENT_COLUMNS)})"
+    )
+    with _insert_triggers_off(connection, "comments"):
+        connection.exec_driver_sql(statement, rows)
+        for index in fts.INDEXES:  # text_ja is not written: nothing for its index
+            if index.table == "comments" and index.column in COMMENT_COLUMNS:
+                at = COMMENT_COLUMNS.index(index.column)
+                connection.exec_driver_sql(
+                    f"INSERT INTO {index.name}(rowid, {index.column}) VALUES (?, ?)",
+                    [(r[0], r[at]) for r in rows if r[at] is not None],
+                )
+    return len(rows)
+
+
+@contextmanager
+def _insert_triggers_off(connection: Connection, table: str) -> Iterator[None]:
+    """Drop ``table``'s FTS insert triggers for the block and create them again after it,
+    from their stored SQL; both inside the caller's transaction.
+    """
+    names = [f"{index.name}_ai" for index in fts.INDEXES if index.table == table]
+    triggers: list[tuple[str, str]] = [
+        (name, sql)
+        for name, sql in connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+            (table,),
+        )
+        if name in names
+    ]
+    driver: Any = connection.connection.driver_connection
+    if not driver.in_transaction:  # pysqlite begins only at the first write: DDL alone would
+        raise RuntimeError("bulk store outside a transaction: its DDL would commit at once")
+    for name, _ in triggers:
+        connection.exec_driver_sql(f"DROP TRIGGER {name}")
+    yield
+    for _, sql in triggers:
+        connection.exec_driver_sql(sql)
