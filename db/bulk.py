@@ -5,9 +5,10 @@ with what is stored to count edits and mark vanished comments, and SQLite's
 triggers index each comment in the FTS tables one row at a time. For a thread
 with no comment stored none of that can find anything, so here its comments
 are one ``INSERT`` ``executemany`` of ready rows on the driver's cursor, and on
-SQLite the FTS insert triggers of ``comments`` are dropped for that statement
-and the new rows indexed in bulk after it. Rows, FTS content and totals are
-the same as :func:`~db.store.store_thread` leaves them (tests compare the two).
+SQLite the insert triggers of ``comments`` (FTS indexes, archive totals) are
+dropped for that statement and their work done for all the rows at once after
+it. Rows, FTS content and totals are the same as :func:`~db.store.store_thread`
+leaves them (tests compare the two).
 
 The caller owns the transaction, as everywhere in ``db/``: the triggers are
 dropped and created again inside it, so a kill at any point leaves them (and
@@ -16,6 +17,7 @@ the FTS tables) as they were before the transaction began.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -37,6 +39,8 @@ COMMENT_COLUMNS = (
     "last_seen_at", "missing_since", "text_ja_stale",
 )  # fmt: skip
 _ID_CHUNK = 500
+# Migration 0009's trigger that counts each new comment in archive_totals and author_totals.
+TOTALS_TRIGGER = "comments_totals_ai"
 
 
 def unstored_threads(session: Session, threads: Mapping[int, Iterable[int]]) -> set[int]:
@@ -97,24 +101,45 @@ def store_new_threads(session: Session, threads: Sequence[Thread], crawled_at: d
         f"INSERT INTO comments ({', '.join(COMMENT_COLUMNS)}) "
         f"VALUES ({', '.join('?' for _ in COMMENT_COLUMNS)})"
     )
-    with _insert_triggers_off(connection, "comments"):
+    with _insert_triggers_off(connection, "comments") as dropped:
         connection.exec_driver_sql(statement, rows)
+        # What each dropped trigger would have done, for all the rows at once.
         for index in fts.INDEXES:  # text_ja is not written: nothing for its index
-            if index.table == "comments" and index.column in COMMENT_COLUMNS:
+            if f"{index.name}_ai" in dropped and index.column in COMMENT_COLUMNS:
                 at = COMMENT_COLUMNS.index(index.column)
                 connection.exec_driver_sql(
                     f"INSERT INTO {index.name}(rowid, {index.column}) VALUES (?, ?)",
                     [(r[0], r[at]) for r in rows if r[at] is not None],
                 )
+        if TOTALS_TRIGGER in dropped:
+            _add_totals(connection, rows)
     return len(rows)
 
 
+def _add_totals(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Migration 0009's insert trigger on ``comments``, for new rows without ``text_ja``."""
+    text, author = COMMENT_COLUMNS.index("text"), COMMENT_COLUMNS.index("author")
+    connection.exec_driver_sql(
+        "UPDATE archive_totals SET comments = comments + ?,"
+        " comments_with_text = comments_with_text + ? WHERE id = 1",
+        (len(rows), sum(1 for r in rows if r[text] is not None)),
+    )
+    authors = Counter(r[author] for r in rows if r[author] is not None)
+    connection.exec_driver_sql(
+        "INSERT INTO author_totals (author, comments) VALUES (?, ?)"
+        " ON CONFLICT (author) DO UPDATE SET comments = comments + excluded.comments",
+        list(authors.items()),
+    )
+
+
 @contextmanager
-def _insert_triggers_off(connection: Connection, table: str) -> Iterator[None]:
-    """Drop ``table``'s FTS insert triggers for the block and create them again after it,
-    from their stored SQL; both inside the caller's transaction.
+def _insert_triggers_off(connection: Connection, table: str) -> Iterator[set[str]]:
+    """Drop ``table``'s insert triggers that the bulk store does itself (the FTS indexes',
+    the totals') for the block, and create them again after it from their stored SQL, both
+    inside the caller's transaction. Yields the names of those that existed.
     """
-    names = [f"{index.name}_ai" for index in fts.INDEXES if index.table == table]
+    names = {f"{index.name}_ai" for index in fts.INDEXES if index.table == table}
+    names.add(TOTALS_TRIGGER)
     triggers: list[tuple[str, str]] = [
         (name, sql)
         for name, sql in connection.exec_driver_sql(
@@ -128,6 +153,6 @@ def _insert_triggers_off(connection: Connection, table: str) -> Iterator[None]:
         raise RuntimeError("bulk store outside a transaction: its DDL would commit at once")
     for name, _ in triggers:
         connection.exec_driver_sql(f"DROP TRIGGER {name}")
-    yield
+    yield {name for name, _ in triggers}
     for _, sql in triggers:
         connection.exec_driver_sql(sql)

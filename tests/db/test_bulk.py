@@ -13,7 +13,7 @@ from db import queries
 from db.bulk import store_new_threads, unstored_threads
 from db.engine import Database, connect
 from db.fts import INDEXES
-from db.models import Comment, Story
+from db.models import ArchiveTotals, AuthorTotal, Comment, DomainTotal, Story
 from db.store import store_listing, store_thread
 from matome_crawl.hn.listing import parse_listing
 from matome_crawl.hn.thread import join_pages, parse_thread_page
@@ -53,10 +53,10 @@ def rows(database: Database) -> dict[str, list[tuple]]:
             model.__tablename__: [
                 tuple(row)
                 for row in session.execute(
-                    select(*model.__table__.columns).order_by(model.__table__.c.id)
+                    select(*model.__table__.columns).order_by(*model.__table__.primary_key)
                 )
             ]
-            for model in (Story, Comment)
+            for model in (Story, Comment, ArchiveTotals, AuthorTotal, DomainTotal)
         }
 
 
