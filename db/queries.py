@@ -28,6 +28,9 @@ from db.models import ArchiveTotals, AuthorTotal, Comment, DomainTotal, FrontPag
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 TRIGRAM = 3
 SNIPPET_TOKENS = 16
+# Search ranks at most this many matches of each kind, the newest (highest ids): ranking
+# costs per match, so a word found everywhere would take longer as the archive grows.
+SEARCH_CANDIDATES = 10_000
 
 
 def detect_lang(query: str) -> str:
@@ -80,7 +83,9 @@ def search(
     fall back to a substring scan), ranked by bm25; PostgreSQL the GIN indexes
     of migration 0007 (a ``simple`` tsvector, ``pg_trgm``), ranked by
     ``ts_rank_cd`` (matches per word) for English and by matches per character for
-    Japanese.
+    Japanese. Both rank the newest :data:`SEARCH_CANDIDATES` matches of each kind
+    (comments, titles) that pass ``author`` and ``since``: every match in all but the
+    commonest searches, and a time that does not grow with the archive in those.
     """
     words = query.split()
     if not words:
@@ -114,24 +119,41 @@ def search(
         ("story", story_query, "stories_ja_fts" if ja else "stories_fts"),
     ):
         searched = comment_column if kind == "comment" else title_column
+        key = Comment.id if kind == "comment" else Story.id
         if use_fts:
             index = sql_table(fts, sql_column("rowid", Integer), sql_column("rank", Float))
+            match = text(f"{fts} MATCH :q")
+            q = {"q": quote_fts(query)}
+            # The newest SEARCH_CANDIDATES matches are ranked, not all: walking the index
+            # newest first costs no bm25, and the floor it finds bounds the ranked scan.
+            # Walked in the index alone first; with filters, again through them only when
+            # there are more matches than that in all.
+            newest = select(index.c.rowid).where(match).order_by(index.c.rowid.desc())
+            floor = _nth(session, newest, q)
+            if floor is not None and (author or since):
+                floor = _nth(
+                    session,
+                    base.with_only_columns(index.c.rowid, maintain_column_froms=True)
+                    .join(index, index.c.rowid == key)
+                    .where(match)
+                    .order_by(index.c.rowid.desc()),
+                    q,
+                )
             highlighted = func.snippet(literal_column(fts), 0, "[", "]", "…", SNIPPET_TOKENS)
-            matched = (
-                select(index.c.rowid, index.c.rank, highlighted.label("snippet"))
-                .where(text(f"{fts} MATCH :q"))
-                .subquery()
+            candidates = select(index.c.rowid, index.c.rank, highlighted.label("snippet")).where(
+                match
             )
-            key = Comment.id if kind == "comment" else Story.id
+            if floor is not None:
+                candidates = candidates.where(index.c.rowid >= floor)
+            matched = candidates.subquery()
             statement = (
                 base.add_columns(matched.c.rank, matched.c.snippet)
                 .join(matched, matched.c.rowid == key)
                 .order_by(matched.c.rank)
                 .limit(limit)
             )
-            rows = session.execute(statement, {"q": quote_fts(query)}).all()
+            rows = session.execute(statement, q).all()
         elif dialect == "postgresql":
-            key = Comment.id if kind == "comment" else Story.id
             if ja:
                 matched, rank = _substrings(searched, words), _matches_per_char(searched, words)
             else:
@@ -142,9 +164,15 @@ def search(
                     wanted = wanted.op("&&")(term)
                 matched = document.op("@@")(wanted)
                 rank = -func.ts_rank_cd(document, wanted, literal_column("2"))
+            newest = (
+                base.with_only_columns(key, maintain_column_froms=True)
+                .where(matched)
+                .order_by(key.desc())
+                .limit(SEARCH_CANDIDATES)
+            )
             statement = (
                 base.add_columns(rank.label("rank"), literal(None))
-                .where(matched)
+                .where(key.in_(newest.scalar_subquery()))
                 .order_by(literal_column("rank"), key)
                 .limit(limit)
             )
@@ -161,6 +189,11 @@ def search(
             hits.append((float(rank), hit))
     hits.sort(key=lambda pair: pair[0])
     return [hit for _, hit in hits[:limit]]
+
+
+def _nth(session: Session, newest: Select[Any], params: dict[str, Any]) -> Any:
+    """The last of the first :data:`SEARCH_CANDIDATES` rows of ``newest``; None if fewer."""
+    return session.scalar(newest.offset(SEARCH_CANDIDATES - 1).limit(1), params)
 
 
 _SIMPLE = literal_column("'simple'::regconfig")
