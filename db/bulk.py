@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import ARRAY, Connection, Integer, any_, bindparam, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db import fts
@@ -51,18 +52,28 @@ def unstored_threads(session: Session, threads: Mapping[int, Iterable[int]]) -> 
     with_comments: set[int] = set()
     for chunk in _chunks(story_ids):
         with_comments.update(
-            session.scalars(select(Comment.story_id).where(Comment.story_id.in_(chunk)).distinct())
+            session.scalars(
+                select(Comment.story_id).where(_among(session, Comment.story_id, chunk)).distinct()
+            )
         )
     owner = {item_id: story_id for story_id, ids in threads.items() for item_id in ids}
     for chunk in _chunks(list(owner)):
-        for item_id in session.scalars(select(Comment.id).where(Comment.id.in_(chunk))):
-            with_comments.add(owner[item_id])
+        stored = session.scalars(select(Comment.id).where(_among(session, Comment.id, chunk)))
+        with_comments.update(owner[item_id] for item_id in stored)
     return set(story_ids) - with_comments
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
     for start in range(0, len(ids), _ID_CHUNK):
         yield ids[start : start + _ID_CHUNK]
+
+
+def _among(session: Session, column: Any, ids: Sequence[int]) -> Any:
+    """``column IN ids``; one array parameter on PostgreSQL (500 parameters cost more to send
+    and parse there than the look-up itself)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def store_new_threads(session: Session, threads: Sequence[Thread], crawled_at: datetime) -> int:
@@ -92,6 +103,17 @@ def store_new_threads(session: Session, threads: Sequence[Thread], crawled_at: d
     ]  # fmt: skip
     if not rows:
         return 0
+    if connection.dialect.driver == "psycopg":  # PostgreSQL: COPY, the server's bulk load
+        driver: Any = connection.connection.driver_connection
+        statement = f"COPY comments ({', '.join(COMMENT_COLUMNS)}) FROM STDIN"
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        try:
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except dbapi_error as exc:  # as SQLAlchemy raises it (IntegrityError…)
+            raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
+        return len(rows)
     if not sqlite:
         connection.execute(
             insert(Comment.__table__), [dict(zip(COMMENT_COLUMNS, r, strict=True)) for r in rows]
