@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, Integer, any_, bindparam, insert, select
+from sqlalchemy import ARRAY, Connection, Engine, Integer, any_, bindparam, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -178,3 +178,13 @@ def _insert_triggers_off(connection: Connection, table: str) -> Iterator[set[str
     yield {name for name, _ in triggers}
     for _, sql in triggers:
         connection.exec_driver_sql(sql)
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """After a bulk load, bring PostgreSQL's planner statistics up to date (``ANALYZE``):
+    autovacuum does it in a while, and until then the planner takes the tables for nearly
+    empty (a search then joins by scanning). SQLite keeps none unless asked: nothing to do.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE stories, comments, front_pages, author_totals")

@@ -205,13 +205,10 @@ def _word_runs(value: Any) -> Any:
 
 
 def english_words(column: Any) -> Any:
-    """The ``tsvector`` of ``column``'s words; migration 0007 indexes this very expression."""
-    return func.to_tsvector(
-        _SIMPLE,
-        func.regexp_replace(
-            column, literal_column("'[^[:alnum:]]+'"), literal_column("' '"), literal_column("'g'")
-        ),
-    )
+    """The ``tsvector`` of ``column``'s words on PostgreSQL: the column migration 0010 stores
+    them in (``comments.text_words``, ``stories.title_words``), indexed."""
+    stored = {"comments.text": "comments.text_words", "stories.title": "stories.title_words"}
+    return literal_column(stored[f"{column.table.name}.{column.name}"])
 
 
 def _substrings(column: Any, words: list[str]) -> Any:

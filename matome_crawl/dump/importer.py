@@ -39,7 +39,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from db.bulk import store_new_threads, unstored_threads
+from db.bulk import refresh_statistics, store_new_threads, unstored_threads
 from db.engine import Database
 from db.store import record_crawl_failure, store_listing, store_thread, threads_stored_since
 from matome_crawl.dump.read import DumpError, ItemColumns, dump_files, scan
@@ -151,6 +151,8 @@ def import_dump(
                 state.items = done_before + table.num_rows
             state.days_done += 1
             report(state)
+    if counts.stored:
+        refresh_statistics(database.engine)  # the planner's row counts, after a bulk load
     return ImportResult(
         files=len(files),
         items=index.items,
