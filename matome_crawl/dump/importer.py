@@ -12,11 +12,15 @@ Three streaming passes over the dump, memory bounded by one UTC day's items:
    by walking ``parent`` links over ``id, parent`` passes (one pass, plus one
    to confirm, when the dump is in id order); that map holds the range's
    comments (about 100 bytes each).
-3. **store**: day by day, the day's items become :class:`ApiItem` s, each story
-   goes through :func:`~matome_crawl.hn.firebase.build_thread` (the API
-   source's own tree builder) and :func:`db.store.store_thread`, several threads
-   per transaction; the day's top stories by score go to ``front_pages`` with
-   ``source = 'dump'``.
+3. **store**: day by day, the day's items as columns. A thread the archive
+   holds no comment of (:func:`db.bulk.unstored_threads`) is walked with the API
+   source's own tree order (:func:`~matome_crawl.hn.firebase.thread_order`,
+   :func:`~matome_crawl.hn.firebase.comment_record`) straight from the columns and
+   stored in bulk (:func:`db.bulk.store_new_threads`, ``batch_comments`` a
+   transaction); a thread stored before goes through
+   :func:`~matome_crawl.hn.firebase.build_thread` and :func:`db.store.store_thread`,
+   which compare and update. The day's top stories by score go to ``front_pages``
+   with ``source = 'dump'``.
 
 Threads are stored with the dump's snapshot time (the newest file's mtime) as
 their crawl time, so a re-run skips every thread this dump already stored:
