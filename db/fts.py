@@ -68,7 +68,7 @@ def is_fts_table(name: str) -> bool:
     return any(name == n or name.startswith(f"{n}_") for n in FTS_NAMES)
 
 
-# PostgreSQL's search indexes (migration 0007): an expression and an operator class the
+# PostgreSQL's search indexes (migrations 0007, 0010): an expression and an operator class the
 # models do not declare, kept by the migration as the FTS tables are.
 POSTGRES_SEARCH_INDEXES = frozenset(
     {
@@ -80,8 +80,15 @@ POSTGRES_SEARCH_INDEXES = frozenset(
 )
 
 
+# PostgreSQL's stored words (migration 0010): generated tsvector columns the models leave out.
+POSTGRES_WORD_COLUMNS = frozenset({("stories", "title_words"), ("comments", "text_words")})
+
+
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
-    """Alembic hook: leave FTS tables and PostgreSQL's search indexes out of autogenerate."""
+    """Alembic hook: leave FTS tables and PostgreSQL's search indexes and stored words out of
+    autogenerate."""
     if type_ == "index" and name in POSTGRES_SEARCH_INDEXES:
+        return False
+    if type_ == "column" and (obj.table.name, name) in POSTGRES_WORD_COLUMNS:
         return False
     return not (type_ == "table" and name and is_fts_table(name))

@@ -275,3 +275,39 @@ class GlossaryRule(Base):
         Boolean, doc="1: only that exact case matches; 0: any case"
     )
     created_at: Mapped[datetime]
+
+
+class ArchiveTotals(Base):
+    """The archive's counts in one row (``id`` 1), kept by triggers (migration 0009) on every
+    write, so ``matome stats`` reads them instead of counting the whole archive.
+    """
+
+    __tablename__ = "archive_totals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stories: Mapped[int] = mapped_column(Integer, doc="rows of stories")
+    threads: Mapped[int] = mapped_column(Integer, doc="stories whose whole thread is stored")
+    titles_translated: Mapped[int] = mapped_column(Integer, doc="stories with title_ja")
+    comments: Mapped[int] = mapped_column(Integer, doc="rows of comments")
+    comments_with_text: Mapped[int] = mapped_column(Integer, doc="comments with text")
+    comments_translated: Mapped[int] = mapped_column(Integer, doc="comments with text_ja")
+
+
+class AuthorTotal(Base):
+    """Comments per author, kept by triggers (migration 0009); 0 once all are gone."""
+
+    __tablename__ = "author_totals"
+    __table_args__ = (Index("ix_author_totals_comments", "comments", "author"),)
+
+    author: Mapped[str] = mapped_column(String(64), primary_key=True)
+    comments: Mapped[int] = mapped_column(Integer)
+
+
+class DomainTotal(Base):
+    """Stored threads (stories with ``last_crawled_at``) per domain, kept by triggers (0009)."""
+
+    __tablename__ = "domain_totals"
+    __table_args__ = (Index("ix_domain_totals_threads", "threads", "domain"),)
+
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    threads: Mapped[int] = mapped_column(Integer)

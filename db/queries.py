@@ -23,11 +23,14 @@ from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 from sqlalchemy.orm import Session
 
-from db.models import Comment, FrontPage, Story
+from db.models import ArchiveTotals, AuthorTotal, Comment, DomainTotal, FrontPage, Story
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 TRIGRAM = 3
 SNIPPET_TOKENS = 16
+# Search ranks at most this many matches of each kind, the newest (highest ids): ranking
+# costs per match, so a word found everywhere would take longer as the archive grows.
+SEARCH_CANDIDATES = 10_000
 
 
 def detect_lang(query: str) -> str:
@@ -80,7 +83,9 @@ def search(
     fall back to a substring scan), ranked by bm25; PostgreSQL the GIN indexes
     of migration 0007 (a ``simple`` tsvector, ``pg_trgm``), ranked by
     ``ts_rank_cd`` (matches per word) for English and by matches per character for
-    Japanese.
+    Japanese. Both rank the newest :data:`SEARCH_CANDIDATES` matches of each kind
+    (comments, titles) that pass ``author`` and ``since``: every match in all but the
+    commonest searches, and a time that does not grow with the archive in those.
     """
     words = query.split()
     if not words:
@@ -114,24 +119,41 @@ def search(
         ("story", story_query, "stories_ja_fts" if ja else "stories_fts"),
     ):
         searched = comment_column if kind == "comment" else title_column
+        key = Comment.id if kind == "comment" else Story.id
         if use_fts:
             index = sql_table(fts, sql_column("rowid", Integer), sql_column("rank", Float))
+            match = text(f"{fts} MATCH :q")
+            q = {"q": quote_fts(query)}
+            # The newest SEARCH_CANDIDATES matches are ranked, not all: walking the index
+            # newest first costs no bm25, and the floor it finds bounds the ranked scan.
+            # Walked in the index alone first; with filters, again through them only when
+            # there are more matches than that in all.
+            newest = select(index.c.rowid).where(match).order_by(index.c.rowid.desc())
+            floor = _nth(session, newest, q)
+            if floor is not None and (author or since):
+                floor = _nth(
+                    session,
+                    base.with_only_columns(index.c.rowid, maintain_column_froms=True)
+                    .join(index, index.c.rowid == key)
+                    .where(match)
+                    .order_by(index.c.rowid.desc()),
+                    q,
+                )
             highlighted = func.snippet(literal_column(fts), 0, "[", "]", "…", SNIPPET_TOKENS)
-            matched = (
-                select(index.c.rowid, index.c.rank, highlighted.label("snippet"))
-                .where(text(f"{fts} MATCH :q"))
-                .subquery()
+            candidates = select(index.c.rowid, index.c.rank, highlighted.label("snippet")).where(
+                match
             )
-            key = Comment.id if kind == "comment" else Story.id
+            if floor is not None:
+                candidates = candidates.where(index.c.rowid >= floor)
+            matched = candidates.subquery()
             statement = (
                 base.add_columns(matched.c.rank, matched.c.snippet)
                 .join(matched, matched.c.rowid == key)
                 .order_by(matched.c.rank)
                 .limit(limit)
             )
-            rows = session.execute(statement, {"q": quote_fts(query)}).all()
+            rows = session.execute(statement, q).all()
         elif dialect == "postgresql":
-            key = Comment.id if kind == "comment" else Story.id
             if ja:
                 matched, rank = _substrings(searched, words), _matches_per_char(searched, words)
             else:
@@ -142,9 +164,15 @@ def search(
                     wanted = wanted.op("&&")(term)
                 matched = document.op("@@")(wanted)
                 rank = -func.ts_rank_cd(document, wanted, literal_column("2"))
+            newest = (
+                base.with_only_columns(key, maintain_column_froms=True)
+                .where(matched)
+                .order_by(key.desc())
+                .limit(SEARCH_CANDIDATES)
+            )
             statement = (
                 base.add_columns(rank.label("rank"), literal(None))
-                .where(matched)
+                .where(key.in_(newest.scalar_subquery()))
                 .order_by(literal_column("rank"), key)
                 .limit(limit)
             )
@@ -163,6 +191,11 @@ def search(
     return [hit for _, hit in hits[:limit]]
 
 
+def _nth(session: Session, newest: Select[Any], params: dict[str, Any]) -> Any:
+    """The last of the first :data:`SEARCH_CANDIDATES` rows of ``newest``; None if fewer."""
+    return session.scalar(newest.offset(SEARCH_CANDIDATES - 1).limit(1), params)
+
+
 _SIMPLE = literal_column("'simple'::regconfig")
 
 
@@ -172,13 +205,10 @@ def _word_runs(value: Any) -> Any:
 
 
 def english_words(column: Any) -> Any:
-    """The ``tsvector`` of ``column``'s words; migration 0007 indexes this very expression."""
-    return func.to_tsvector(
-        _SIMPLE,
-        func.regexp_replace(
-            column, literal_column("'[^[:alnum:]]+'"), literal_column("' '"), literal_column("'g'")
-        ),
-    )
+    """The ``tsvector`` of ``column``'s words on PostgreSQL: the column migration 0010 stores
+    them in (``comments.text_words``, ``stories.title_words``), indexed."""
+    stored = {"comments.text": "comments.text_words", "stories.title": "stories.title_words"}
+    return literal_column(stored[f"{column.table.name}.{column.name}"])
 
 
 def _substrings(column: Any, words: list[str]) -> Any:
@@ -286,37 +316,43 @@ def thread(session: Session, story_id: int) -> tuple[Story | None, list[Comment]
 
 
 def stats(session: Session, *, top: int = 10) -> dict[str, Any]:
-    """Totals, the translated share, and the most frequent authors and domains."""
-    comments = session.scalar(select(func.count()).select_from(Comment)) or 0
-    with_text = session.scalar(select(func.count()).where(Comment.text.is_not(None))) or 0
-    translated = session.scalar(select(func.count()).where(Comment.text_ja.is_not(None))) or 0
+    """Totals, the translated share, and the most frequent authors and domains.
+
+    The counts come from the totals that triggers keep on every write (migration
+    0009), so this reads a few rows however large the archive: the same numbers
+    as counting ``stories`` and ``comments`` (a test holds the two side by side).
+    """
+    totals = session.get(ArchiveTotals, 1)
+    if totals is None:
+        raise LookupError("archive_totals has no row: the archive was not made by its migrations")
     top_authors = session.execute(
-        select(Comment.author, func.count().label("n"))
-        .where(Comment.author.is_not(None))
-        .group_by(Comment.author)
-        .order_by(text("n DESC"), Comment.author)
+        select(AuthorTotal.author, AuthorTotal.comments)
+        .where(AuthorTotal.comments > 0)
+        .order_by(AuthorTotal.comments.desc(), AuthorTotal.author)
         .limit(top)
     ).all()
     top_domains = session.execute(
-        select(Story.domain, func.count().label("n"))
-        .where(Story.domain.is_not(None), Story.last_crawled_at.is_not(None))
-        .group_by(Story.domain)
-        .order_by(text("n DESC"), Story.domain)
+        select(DomainTotal.domain, DomainTotal.threads)
+        .where(DomainTotal.threads > 0)
+        .order_by(DomainTotal.threads.desc(), DomainTotal.domain)
         .limit(top)
     ).all()
-    first_last = session.execute(select(func.min(FrontPage.day), func.max(FrontPage.day))).one()
+    # Apart: SQLite reads one end of the index for a lone min() or max(), and scans for both.
+    first_last = (
+        session.scalar(select(func.min(FrontPage.day))),
+        session.scalar(select(func.max(FrontPage.day))),
+    )
+    with_text, translated = totals.comments_with_text, totals.comments_translated
     return {
         "days": session.scalar(select(func.count(func.distinct(FrontPage.day)))) or 0,
         "first_day": first_last[0].isoformat() if first_last[0] else None,
         "last_day": first_last[1].isoformat() if first_last[1] else None,
-        "stories": session.scalar(select(func.count()).select_from(Story)) or 0,
-        "threads": session.scalar(select(func.count()).where(Story.last_crawled_at.is_not(None)))
-        or 0,
-        "comments": comments,
+        "stories": totals.stories,
+        "threads": totals.threads,
+        "comments": totals.comments,
         "translated_comments": translated,
         "translated_share": round(translated / with_text, 4) if with_text else 0.0,
-        "titles_translated": session.scalar(select(func.count()).where(Story.title_ja.is_not(None)))
-        or 0,
+        "titles_translated": totals.titles_translated,
         "top_authors": [{"author": a, "comments": n} for a, n in top_authors],
         "top_domains": [{"domain": d, "threads": n} for d, n in top_domains],
     }

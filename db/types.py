@@ -10,6 +10,14 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
+def sqlite_timestamp(value: datetime) -> str:
+    """An aware datetime as SQLite stores it: UTC, to the second (``2026-03-26T22:41:25Z``)."""
+    value = value.astimezone(UTC)
+    if value.year < 1000:  # strftime's %Y does not pad; isoformat does
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()[:19] + "Z"  # the same text, twice as fast
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A UTC timestamp to the second, stored as ISO 8601 text (``2026-03-26T22:41:25Z``) on SQLite.
 
@@ -31,10 +39,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: pass a UTC-aware datetime")
-        value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-        return value
+            return sqlite_timestamp(value)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

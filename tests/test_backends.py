@@ -117,6 +117,18 @@ def test_search_means_the_same_on_both_backends(searchable, query):
     assert by_kind(found) == by_kind(expected)
 
 
+def test_search_ranks_the_newest_matches_of_each_kind(searchable, monkeypatch):
+    """A word found everywhere: the newest SEARCH_CANDIDATES matches are ranked (the time
+    stays flat), on both backends, with and without a filter."""
+    monkeypatch.setattr(queries, "SEARCH_CANDIDATES", 2)
+    for author, titles in ((None, [2]), ("u", [])):  # the stories have no author
+        with searchable.sessions() as session:
+            found = [(h.kind[0], h.id) for h in queries.search(session, "cat", author=author)]
+        assert by_kind(found) == {"c": [12, 18], "s": titles}  # 11 is older than both
+    monkeypatch.setattr(queries, "SEARCH_CANDIDATES", 3)
+    assert by_kind(hits(searchable, "cat")) == by_kind(SHARED_QUERIES["cat"])
+
+
 def test_postgresql_search_uses_the_gin_indexes(pg_url):
     database = fill(pg_url)
     statements: list[tuple[str, object]] = []

@@ -12,11 +12,15 @@ Three streaming passes over the dump, memory bounded by one UTC day's items:
    by walking ``parent`` links over ``id, parent`` passes (one pass, plus one
    to confirm, when the dump is in id order); that map holds the range's
    comments (about 100 bytes each).
-3. **store**: day by day, the day's items become :class:`ApiItem` s, each story
-   goes through :func:`~matome_crawl.hn.firebase.build_thread` (the API
-   source's own tree builder) and :func:`db.store.store_thread`, several threads
-   per transaction; the day's top stories by score go to ``front_pages`` with
-   ``source = 'dump'``.
+3. **store**: day by day, the day's items as columns. A thread the archive
+   holds no comment of (:func:`db.bulk.unstored_threads`) is walked with the API
+   source's own tree order (:func:`~matome_crawl.hn.firebase.thread_order`,
+   :func:`~matome_crawl.hn.firebase.comment_record`) straight from the columns and
+   stored in bulk (:func:`db.bulk.store_new_threads`, ``batch_comments`` a
+   transaction); a thread stored before goes through
+   :func:`~matome_crawl.hn.firebase.build_thread` and :func:`db.store.store_thread`,
+   which compare and update. The day's top stories by score go to ``front_pages``
+   with ``source = 'dump'``.
 
 Threads are stored with the dump's snapshot time (the newest file's mtime) as
 their crawl time, so a re-run skips every thread this dump already stored:
@@ -39,12 +43,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from db.bulk import refresh_statistics, store_new_threads, unstored_threads
 from db.engine import Database
 from db.store import record_crawl_failure, store_listing, store_thread, threads_stored_since
-from matome_crawl.dump.read import DumpError, api_items, dump_files, scan
+from matome_crawl.dump.read import DumpError, ItemColumns, dump_files, scan
 from matome_crawl.dump.spill import DaySpill
-from matome_crawl.hn.firebase import STORY_KINDS, ApiItem, build_thread, story_from_item
-from matome_crawl.hn.model import ListingEntry, ListingPage
+from matome_crawl.hn.firebase import (
+    STORY_KINDS,
+    ApiItem,
+    build_thread,
+    comment_record,
+    story_from_item,
+    thread_order,
+)
+from matome_crawl.hn.model import ListingEntry, ListingPage, Thread
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +155,8 @@ def import_dump(
                 state.items = done_before + table.num_rows
             state.days_done += 1
             report(state)
+    if counts.stored:
+        refresh_statistics(database.engine)  # the planner's row counts, after a bulk load
     return ImportResult(
         files=len(files),
         items=index.items,
@@ -284,28 +298,41 @@ def _store_day(
     report: Callable[[ImportProgress], None],
 ) -> None:
     day = EPOCH + timedelta(days=day_number)
-    threads: dict[int, dict[int, ApiItem]] = {}
-    for batch in table.to_batches():
-        root_column = batch["root"].to_pylist()
-        for root, row in zip(root_column, api_items(batch.drop_columns(["root"])), strict=True):
-            threads.setdefault(root, {})[row.item.id] = row.item
-    stories = sorted(
-        (items[root] for root, items in threads.items() if root in items),
-        key=lambda s: s.id,
-    )
+    items = _DayItems(table)
+    stories = items.stories()
     with database.sessions.begin() as session:
         done = threads_stored_since(session, [s.id for s in stories], snapshot)
+        new = unstored_threads(
+            session, {s.id: items.ids_of(s.id) for s in stories if s.id not in done}
+        )
+    pending: list[Thread] = []  # new threads not stored yet, for one bulk insert
     pending_comments = 0
     session = database.sessions()
     session.begin()
+
+    def commit() -> None:
+        nonlocal pending, pending_comments
+        if pending:
+            counts.comments += store_new_threads(session, pending, snapshot)
+            counts.stored += len(pending)
+            state.items += sum(items.size_of(t.story.id) for t in pending)
+            state.threads, state.comments = counts.stored, counts.comments
+            report(state)
+            pending = []
+        session.commit()
+        session.begin()
+        pending_comments = 0
+
     try:
         for story in stories:
             if story.id in done:
                 counts.skipped += 1
                 continue
-            items = threads[story.id]
             try:
-                thread = build_thread(story.id, items)
+                if story.id in new:
+                    thread = items.thread(story)
+                else:
+                    thread = build_thread(story.id, items.api_items(story.id))
             except (ValueError, KeyError, RecursionError) as exc:
                 counts.failed += 1
                 reason = f"dump: thread {story.id} cannot be built ({type(exc).__name__}: {exc})"
@@ -313,17 +340,20 @@ def _store_day(
                 failed_at = datetime.now(UTC)
                 record_crawl_failure(session, reason=reason, failed_at=failed_at, story_id=story.id)
                 continue
-            result = store_thread(session, thread, snapshot)
-            counts.stored += 1
-            counts.comments += result.comments
-            state.threads, state.comments = counts.stored, counts.comments
-            state.items += len(items)
-            report(state)
-            pending_comments += result.comments
+            if story.id in new:
+                pending.append(thread)
+            else:  # stored before: compare, update, mark what vanished
+                result = store_thread(session, thread, snapshot)
+                counts.stored += 1
+                counts.comments += result.comments
+                state.threads, state.comments = counts.stored, counts.comments
+                state.items += items.size_of(story.id)
+                report(state)
+            pending_comments += len(thread.comments)
             if pending_comments >= batch_comments:
-                session.commit()
-                session.begin()
-                pending_comments = 0
+                commit()
+        if pending:
+            commit()
         listing = _listing(day, stories, top)
         counts.listing_rows += store_listing(
             session, listing, source=SOURCE, day=day, captured_at=snapshot
@@ -334,6 +364,61 @@ def _store_day(
         raise
     finally:
         session.close()
+
+
+class _DayItems:
+    """One day's routed rows as columns, grouped by thread."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.columns = ItemColumns(table)
+        self.rows: dict[int, list[int]] = {}  # root → its rows
+        for row, root in enumerate(table.column("root").to_pylist()):
+            self.rows.setdefault(root, []).append(row)
+
+    def _at(self, root: int) -> dict[int, int]:
+        """Item id → row for one thread (a repeated id: its last row, as a dict keeps it)."""
+        ids = self.columns.id
+        return {ids[row]: row for row in self.rows[root]}
+
+    def stories(self) -> list[ApiItem]:
+        """The story item of every thread whose story row is in the dump, by id."""
+        found = []
+        for root in self.rows:
+            row = self._at(root).get(root)
+            if row is not None:
+                found.append(self.columns.item(row))
+        return sorted(found, key=lambda s: s.id)
+
+    def ids_of(self, root: int) -> list[int]:
+        return [self.columns.id[row] for row in self.rows[root]]
+
+    def size_of(self, root: int) -> int:
+        return len(self.rows[root])
+
+    def api_items(self, root: int) -> dict[int, ApiItem]:
+        return {item_id: self.columns.item(row) for item_id, row in self._at(root).items()}
+
+    def thread(self, story: ApiItem) -> Thread:
+        """The thread as :func:`~matome_crawl.hn.firebase.build_thread` builds it from the same
+        items, without an :class:`ApiItem` per comment (poll options left out: not stored).
+        """
+        c = self.columns
+        at = self._at(story.id)
+        order = thread_order(
+            story.id,
+            {item_id: c.kids[row] for item_id, row in at.items()},
+            {item_id for item_id, row in at.items() if c.deleted[row]},
+        )
+        comments = [
+            comment_record(
+                c.id[row], c.parent[row], c.by[row], c.time[row], c.text[row], c.dead[row],
+                c.deleted[row], depth=depth, position=position, descendants=below,
+            )
+            for position, (row, depth, below) in enumerate(
+                zip(map(at.__getitem__, order.ids), order.depths, order.descendants, strict=True)
+            )
+        ]  # fmt: skip
+        return Thread(story=story_from_item(story), comments=comments)
 
 
 def _listing(day: date, stories: list[ApiItem], top: int) -> ListingPage:

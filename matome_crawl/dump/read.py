@@ -198,24 +198,53 @@ class DumpItem:
     top_level_parent: int | None
 
 
+class ItemColumns:
+    """A full-schema batch or table as one Python list per column, with ``parse_item``'s
+    normalization (empty text and URL as None, no kids as ``()``, flags as bools).
+    """
+
+    def __init__(self, data: pa.RecordBatch | pa.Table) -> None:
+        def column(name: str) -> list[Any]:
+            return data.column(name).to_pylist()
+
+        self.rows = data.num_rows
+        self.id: list[int] = column("id")
+        self.type: list[str] = [t or "" for t in column("type")]
+        self.by: list[str | None] = column("by")
+        self.time: list[int | None] = column("time")
+        self.text: list[str | None] = [t or None for t in column("text")]
+        self.kids: list[tuple[int, ...]] = [tuple(k) if k else () for k in column("kids")]
+        self.parent: list[int | None] = column("parent")
+        self.dead: list[bool] = [bool(d) for d in column("dead")]
+        self.deleted: list[bool] = [bool(d) for d in column("deleted")]
+        self.title: list[str | None] = column("title")
+        self.url: list[str | None] = [u or None for u in column("url")]
+        self.score: list[int | None] = column("score")
+        self.descendants: list[int | None] = column("descendants")
+        self.parts: list[tuple[int, ...]] = [tuple(p) if p else () for p in column("parts")]
+        self.top_level_parent: list[int | None] = column("top_level_parent")
+
+    def item(self, row: int) -> ApiItem:
+        return ApiItem(
+            id=self.id[row],
+            type=self.type[row],
+            by=self.by[row],
+            time=self.time[row],
+            text=self.text[row],
+            kids=self.kids[row],
+            parent=self.parent[row],
+            dead=self.dead[row],
+            deleted=self.deleted[row],
+            title=self.title[row],
+            url=self.url[row],
+            score=self.score[row],
+            descendants=self.descendants[row],
+            parts=self.parts[row],
+        )
+
+
 def api_items(batch: pa.RecordBatch) -> Iterator[DumpItem]:
     """The rows of a full-schema batch as API items, with ``parse_item``'s normalization."""
-    cols = {name: batch.column(name).to_pylist() for name in batch.schema.names}
-    for i in range(batch.num_rows):
-        item = ApiItem(
-            id=cols["id"][i],
-            type=cols["type"][i] or "",
-            by=cols["by"][i],
-            time=cols["time"][i],
-            text=cols["text"][i] or None,
-            kids=tuple(cols["kids"][i] or ()),
-            parent=cols["parent"][i],
-            dead=bool(cols["dead"][i]),
-            deleted=bool(cols["deleted"][i]),
-            title=cols["title"][i],
-            url=cols["url"][i] or None,
-            score=cols["score"][i],
-            descendants=cols["descendants"][i],
-            parts=tuple(cols["parts"][i] or ()),
-        )
-        yield DumpItem(item, cols["top_level_parent"][i])
+    columns = ItemColumns(batch)
+    for row in range(columns.rows):
+        yield DumpItem(columns.item(row), columns.top_level_parent[row])

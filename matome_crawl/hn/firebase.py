@@ -10,8 +10,8 @@ leaves them out.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Container, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
@@ -20,9 +20,8 @@ from lxml import etree
 
 from matome_crawl.hn.errors import HNLayoutError, HNPageError, TruncatedPage
 from matome_crawl.hn.model import CommentRecord, PollOption, StoryRecord, Thread
-from matome_crawl.hn.page import inner_html
 from matome_crawl.hn.story import story_type
-from matome_crawl.hn.text import html_to_text
+from matome_crawl.hn.text import api_html_and_text, html_to_text
 
 STORY_KINDS = frozenset({"story", "job", "poll"})
 
@@ -128,7 +127,7 @@ def story_from_item(item: ApiItem) -> StoryRecord:
         score=item.score,
         created_at=_when(item.time),
         comment_count=item.descendants,
-        text_html=inner_html(_fragment(item.text)) if item.text else None,
+        text_html=api_html_and_text(item.text)[0] if item.text else None,
         dead=item.dead,
     )
 
@@ -145,39 +144,21 @@ def build_thread(story_id: int, items: dict[int, ApiItem], *, url: str | None = 
     story_item = items.get(story_id)
     if story_item is None:
         raise KeyError(f"story {story_id} was not fetched")
-    where = url or f"item {story_id}"
-    comments: list[CommentRecord] = []
-    reached = {story_id}
-    ancestors = {story_id}
-    # One frame per open ancestor: its id, its index in comments (-1: the story), kids to walk.
-    frames: list[tuple[int, int, Iterator[ApiItem]]] = [
-        (story_id, -1, iter(_fetched_kids(story_item, items)))
-    ]
-    while frames:
-        parent_id, index, kids = frames[-1]
-        kid = next(kids, None)
-        if kid is None:
-            frames.pop()
-            ancestors.discard(parent_id)
-            if index >= 0:
-                below = len(comments) - index - 1
-                comments[index] = replace(comments[index], descendants=below)
-            continue
-        if kid.id in ancestors:
-            raise HNLayoutError(
-                where,
-                f"API reply cycle: item {parent_id} lists item {kid.id}, one of its own"
-                " ancestors, as a reply",
-            )
-        if kid.id in reached:
-            continue
-        reached.add(kid.id)
-        grandkids = _fetched_kids(kid, items)
-        if kid.deleted and not grandkids:
-            continue  # the site shows no placeholder for a childless deleted comment
-        comments.append(_comment(kid, depth=len(frames) - 1, position=len(comments)))
-        frames.append((kid.id, len(comments) - 1, iter(grandkids)))
-        ancestors.add(kid.id)
+    order = thread_order(
+        story_id,
+        {item_id: item.kids for item_id, item in items.items()},
+        {item_id for item_id, item in items.items() if item.deleted},
+        url=url,
+    )
+    comments = [
+        comment_record(
+            item.id, item.parent, item.by, item.time, item.text, item.dead, item.deleted,
+            depth=depth, position=position, descendants=below,
+        )
+        for position, (item, depth, below) in enumerate(
+            zip(map(items.__getitem__, order.ids), order.depths, order.descendants, strict=True)
+        )
+    ]  # fmt: skip
     options = [
         PollOption(id=p, text=html_to_text(_fragment(items[p].text or "")), score=items[p].score)
         for p in story_item.parts
@@ -186,23 +167,84 @@ def build_thread(story_id: int, items: dict[int, ApiItem], *, url: str | None = 
     return Thread(story=story_from_item(story_item), comments=comments, poll_options=options)
 
 
-def _fetched_kids(item: ApiItem, items: dict[int, ApiItem]) -> list[ApiItem]:
-    return [items[k] for k in item.kids if k in items]
+@dataclass(frozen=True, slots=True)
+class ThreadOrder:
+    """A thread's comments in display order: parallel lists, one entry per comment shown."""
+
+    ids: list[int]
+    depths: list[int]  # 0: a reply to the story
+    descendants: list[int]  # comments shown below each one
 
 
-def _comment(item: ApiItem, depth: int, position: int) -> CommentRecord:
-    body = _fragment(item.text) if item.text else None
+def thread_order(
+    story_id: int,
+    kids: Mapping[int, Sequence[int]],
+    deleted: Container[int],
+    *,
+    url: str | None = None,
+) -> ThreadOrder:
+    """Display order of a thread from each fetched item's ``kids`` (the keys are the items
+    fetched; a kid that is not a key was not fetched and is left out) and the ids of the
+    deleted items (shown only when they have fetched replies).
+
+    A depth-first walk of ``kids`` in their ranked order, iterative so any depth is kept.
+    """
+    where = url or f"item {story_id}"
+    ids: list[int] = []
+    depths: list[int] = []
+    below: list[int] = []
+    reached = {story_id}
+    ancestors = {story_id}
+    # One frame per open ancestor: its id, its index in ids (-1: the story), kids to walk.
+    frames: list[tuple[int, int, Iterator[int]]] = [
+        (story_id, -1, iter([k for k in kids[story_id] if k in kids]))
+    ]
+    while frames:
+        parent_id, index, walk = frames[-1]
+        kid = next(walk, None)
+        if kid is None:
+            frames.pop()
+            ancestors.discard(parent_id)
+            if index >= 0:
+                below[index] = len(ids) - index - 1
+            continue
+        if kid in ancestors:
+            raise HNLayoutError(
+                where,
+                f"API reply cycle: item {parent_id} lists item {kid}, one of its own"
+                " ancestors, as a reply",
+            )
+        if kid in reached:
+            continue
+        reached.add(kid)
+        grandkids = [k for k in kids[kid] if k in kids]
+        if not grandkids and kid in deleted:
+            continue  # the site shows no placeholder for a childless deleted comment
+        depths.append(len(frames) - 1)
+        ids.append(kid)
+        below.append(0)
+        frames.append((kid, len(ids) - 1, iter(grandkids)))
+        ancestors.add(kid)
+    return ThreadOrder(ids, depths, below)
+
+
+def comment_record(
+    item_id: int,
+    parent: int | None,
+    by: str | None,
+    time: int | None,
+    text: str | None,
+    dead: bool,
+    deleted: bool,
+    *,
+    depth: int,
+    position: int,
+    descendants: int,
+) -> CommentRecord:
+    """One comment of a thread from its API fields (``text`` as the API serves it)."""
+    text_html, plain = api_html_and_text(text) if text else (None, None)
+    # Positional: the record's field order (a frozen dataclass pays for every keyword).
     return CommentRecord(
-        id=item.id,
-        parent_id=item.parent or 0,
-        depth=depth,
-        position=position,
-        author=item.by,
-        created_at=_when(item.time),
-        text_html=inner_html(body) if body is not None else None,
-        text=html_to_text(body) if body is not None else None,
-        descendants=None,
-        dead=item.dead,
-        flagged=False,
-        deleted=item.deleted,
-    )
+        item_id, parent or 0, depth, position, by, _when(time), text_html, plain, descendants,
+        dead, False, deleted,
+    )  # fmt: skip
