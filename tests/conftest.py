@@ -96,3 +96,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     in this order, and a long file started last leaves one worker running alone at the end."""
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow_files)  # stable: files stay whole
+
+
+@pytest.fixture
+def short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate-limit backoff from 0.1 s instead of 1 s (in-process commands), for tests of
+    what is retried and stored; tests/crawl/test_politeness.py times the real floor."""
+    monkeypatch.setattr("matome_crawl.settings.HN_BACKOFF_MIN", 0.1)

@@ -75,10 +75,17 @@ def _handler(routes: Routes) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a kept-alive connection's thread never holds up the shutdown
+    # The default backlog of 5 drops connections when the API spider opens 8 at once, and
+    # the client's retry after a dropped SYN costs it up to a second.
+    request_queue_size = 128
+
+
 @contextmanager
 def serve(routes: Routes) -> Iterator[str]:
     """Serve ``routes`` on a free loopback port; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(routes))
+    server = _Server(("127.0.0.1", 0), _handler(routes))
     # shutdown() waits for the serving loop's next poll: 0.5 s by default, at every test.
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()

@@ -104,7 +104,7 @@ def test_a_malformed_base_url_is_one_line_before_anything_starts(db_path):
 
 
 @pytest.mark.slow
-def test_an_unreachable_site_says_why_in_the_error(db_path):
+def test_an_unreachable_site_says_why_in_the_error(db_path, short_backoff):
     result = run_matome(
         "crawl", "--thread", "1", "--base-url", "http://127.0.0.1:9", "--delay", "0",
         "--db", str(db_path),

@@ -155,7 +155,7 @@ def test_recrawl_adds_new_comments_and_loses_nothing(site, db_path):
 
 
 @pytest.mark.slow
-def test_rate_limit_page_is_retried_and_never_stored(site, db_path):
+def test_rate_limit_page_is_retried_and_never_stored(site, db_path, short_backoff):
     site.routes.add("/item?id=48350598", SORRY, SORRY, ITEM / "item_48350598.html")
 
     result = crawl(site, db_path, "--thread", "48350598")
@@ -216,10 +216,10 @@ def test_crawl_delay_spaces_hn_requests(site, db_path):
     for story_id in (48350598, 47536761, 126809):
         site.routes.add(f"/item?id={story_id}", b"No such item.")
     result = run_matome(
-        "crawl", "--thread", "48350598", "47536761", "126809", "--delay", "1",
+        "crawl", "--thread", "48350598", "47536761", "126809", "--delay", "0.4",
         "--base-url", site.url, "--db", str(db_path),
     )  # fmt: skip
     assert result.returncode == 1  # "No such item." is an error, not an empty thread
     assert "No such item." in result.stderr
     seconds = float(re.search(r"in ([\d.]+) s", result.stdout).group(1))
-    assert seconds >= 2.0  # three requests, one at a time, a second apart
+    assert seconds >= 0.8  # three requests, one at a time, 0.4 s apart (and robots.txt)

@@ -68,7 +68,7 @@ def test_demo_day_crawl_stores_the_top_threads_exactly(world, day, db_path):
 
 
 @pytest.mark.slow
-def test_synthetic_day_crawl_rides_out_rate_limits_and_cut_connections(db_path):
+def test_synthetic_day_crawl_rides_out_rate_limits_and_cut_connections(db_path, short_backoff):
     day = synthetic_day(date(2025, 11, 3), threads=3, comments=40, seed=5)
     faults = [
         Fault("/front*", "cut"),
