@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from db.engine import Database, connect
+from matome_crawl.translate.cpu import configure_ctranslate2_cpu
 from tests import pg
 
 # Tiny real translation models, built once per session (used beyond tests/translate).
@@ -29,6 +30,13 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.pop("MATOME_DB_URL", None)
 os.environ.pop("MATOME_HN_BASE_URL", None)
 os.environ.pop("MATOME_HN_API_URL", None)
+
+# CTranslate2 reads its CPU instruction set once, when a process loads its first model, and
+# the application's entry points choose it first (`matome translate`, a Ray worker). So do
+# the tests, before any model loads: otherwise whether an in-process `matome` command ran
+# before decided the ISA of every later model in this process, and the outputs of the
+# tiny random models (near-ties everywhere) with it.
+configure_ctranslate2_cpu()
 
 
 def popen_interruptible(args: list[str], **kwargs: object) -> subprocess.Popen[str]:
@@ -93,9 +101,13 @@ def archive_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Files holding ``slow`` tests run first: pytest-xdist hands whole files to its workers
-    in this order, and a long file started last leaves one worker running alone at the end."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)  # stable: files stay whole
+    in this order, and a long file started last leaves one worker running alone at the end.
+    The very first builds the tiny Marian model, which the others then wait for less."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    builder = next(
+        (i.path for i in items if i.path in slow and "marian_dir" in i.fixturenames), None
+    )
+    items.sort(key=lambda item: 0 if item.path == builder else 1 if item.path in slow else 2)
 
 
 @pytest.fixture
