@@ -54,8 +54,9 @@ browser:
 # pytest-xdist: workers take whole test files (module fixtures such as the Ray instance
 # start once). One worker more than cores: a fifth of the suite's time is spent waiting
 # (real crawl delays, kills, servers starting), which the extra worker fills.
-# `make test TEST_WORKERS=0` runs in one process.
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# At most 8: each worker starts its own PostgreSQL and loads torch, and the suite has few
+# long files. `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= $(shell n=$$(( $$(nproc) + 1 )); echo $$(( n < 8 ? n : 8 )))
 
 # With PYTHONDONTWRITEBYTECODE set (as on the project's machines) every worker and every CLI
 # process a test starts compiled the sources and rewrote the tests' asserts anew: the tests
