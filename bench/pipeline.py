@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from db.engine import connect  # noqa: E402
-from db.store import _comment_row, store_thread  # noqa: E402
+from db.store import comment_row, store_thread  # noqa: E402
 from matome_crawl.crawl import CrawlJob, crawl_settings, run_crawl  # noqa: E402
 from matome_crawl.demo.server import DemoServer  # noqa: E402
 from matome_crawl.demo.synthetic import World, synthetic_day  # noqa: E402
@@ -47,13 +47,12 @@ def fetch_thread(base_url: str, story_id: int) -> Thread:
 
 def bare_store(path: Path, threads: list[Thread], now: datetime) -> float:
     """The same comment rows into a plain table with sqlite3 executemany; seconds taken."""
-    columns = list(_comment_row(threads[0].story.id, threads[0].comments[0], now))
+    columns = list(comment_row(threads[0].story.id, threads[0].comments[0], now))
     conn = sqlite3.connect(path)
     conn.execute(f"CREATE TABLE comments ({', '.join(columns)}, PRIMARY KEY (id))")
     sql = f"INSERT INTO comments VALUES ({', '.join('?' for _ in columns)})"
     rows = [
-        [[_comment_row(t.story.id, c, now)[k] for k in columns] for c in t.comments]
-        for t in threads
+        [[comment_row(t.story.id, c, now)[k] for k in columns] for c in t.comments] for t in threads
     ]
     started = time.perf_counter()
     for thread_rows in rows:  # one transaction per thread, as the product stores them

@@ -29,11 +29,11 @@ from sqlalchemy.orm import Session
 
 from db import fts
 from db.models import Comment
-from db.store import content_hash, upsert_stories
+from db.store import comment_row, upsert_stories
 from db.types import sqlite_timestamp
 from matome_crawl.hn.model import Thread
 
-# Every column store_thread's INSERT writes for a new comment (text_ja_stale: its default).
+# The columns of store.comment_row, and text_ja_stale (its default, which INSERT leaves).
 COMMENT_COLUMNS = (
     "id", "story_id", "parent_id", "depth", "position", "author", "created_at", "text_html",
     "text", "descendants", "dead", "flagged", "deleted", "content_hash", "first_seen_at",
@@ -88,19 +88,16 @@ def store_new_threads(session: Session, threads: Sequence[Thread], crawled_at: d
     upsert_stories(session, [t.story for t in threads], crawled_at, crawled_at=crawled_at)
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
+    # Raw driver SQL skips SQLAlchemy's type processing: SQLite's timestamps are made here.
     seen = sqlite_timestamp(crawled_at) if sqlite else crawled_at
-    rows = [
-        (
-            c.id, story_id, c.parent_id, c.depth, c.position, c.author,
-            c.created_at if c.created_at is None or not sqlite
-            else sqlite_timestamp(c.created_at),
-            c.text_html, c.text, c.descendants, c.dead, c.flagged, c.deleted,
-            content_hash(c.text_html), seen, seen, None, False,
-        )
-        for thread in threads
-        for story_id in (thread.story.id,)
-        for c in thread.comments
-    ]  # fmt: skip
+    rows = []
+    for thread in threads:
+        for c in thread.comments:
+            row = comment_row(thread.story.id, c, seen)
+            if sqlite and c.created_at is not None:
+                row["created_at"] = sqlite_timestamp(c.created_at)
+            row["text_ja_stale"] = False
+            rows.append(tuple(row[name] for name in COMMENT_COLUMNS))
     if not rows:
         return 0
     if connection.dialect.driver == "psycopg":  # PostgreSQL: COPY, the server's bulk load

@@ -149,7 +149,8 @@ class ThreadStoreResult:
     vanished: int  # stored comments this crawl no longer showed (newly marked)
 
 
-def _comment_row(story_id: int, c: CommentRecord, crawled_at: datetime) -> dict[str, Any]:
+def comment_row(story_id: int, c: CommentRecord, crawled_at: datetime) -> dict[str, Any]:
+    """The ``comments`` row of a newly seen comment (its columns by name)."""
     return {
         "id": c.id,
         "story_id": story_id,
@@ -185,7 +186,7 @@ def store_thread(session: Session, thread: Thread, crawled_at: datetime) -> Thre
             select(Comment.id, Comment.content_hash).where(Comment.story_id == story_id)
         ).all()
     )
-    rows = [_comment_row(story_id, c, crawled_at) for c in thread.comments]
+    rows = [comment_row(story_id, c, crawled_at) for c in thread.comments]
     added = sum(1 for r in rows if r["id"] not in known)
     edited = sum(
         1
