@@ -86,9 +86,7 @@ def _write_corpus(directory: Path) -> None:
     (directory / "ja.txt").write_text("\n".join(japanese), encoding="utf-8")
 
 
-def _train(
-    corpus_files: list[Path], prefix: Path, vocab_size: int, model_type: str, lines: int
-) -> Path:
+def _train(corpus_files: list[Path], prefix: Path, vocab_size: int, model_type: str) -> Path:
     import sentencepiece as spm
 
     spm.SentencePieceTrainer.train(
@@ -97,7 +95,7 @@ def _train(
         vocab_size=vocab_size,
         model_type=model_type,
         character_coverage=0.995,
-        input_sentence_size=lines,
+        input_sentence_size=SPM_LINES,
         shuffle_input_sentence=False,  # the first lines, not a random sample: same models each run
         num_threads=2,
         minloglevel=2,
@@ -109,17 +107,20 @@ def _train(
 def marian_dir(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random-init MarianMT model with FuguMT's layout (separate en/ja SentencePiece
     models, one joint vocabulary, ``<pad>`` last as the decoder start)."""
-    return built_once(tmp_path_factory, "tiny-marian", lambda d: _build_marian(corpus, d))
+
+    def build(directory: Path) -> None:
+        _build_marian(corpus, tmp_path_factory.mktemp("spm-marian"), directory)
+
+    return built_once(tmp_path_factory, "tiny-marian", build)
 
 
-def _build_marian(corpus: Path, directory: Path) -> None:
+def _build_marian(corpus: Path, work: Path, directory: Path) -> None:
     import sentencepiece as spm
     import torch
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
-    work = Path(tempfile.mkdtemp(prefix="spm-marian-"))
-    source_spm = _train([corpus / "en.txt"], work / "en", 1000, "bpe", SPM_LINES)
-    target_spm = _train([corpus / "ja.txt"], work / "ja", 1000, "bpe", SPM_LINES)
+    source_spm = _train([corpus / "en.txt"], work / "en", 1000, "bpe")
+    target_spm = _train([corpus / "ja.txt"], work / "ja", 1000, "bpe")
     shutil.copy(source_spm, directory / "source.spm")
     shutil.copy(target_spm, directory / "target.spm")
     vocab = {"</s>": 0, "<unk>": 1}
@@ -169,7 +170,6 @@ def _build_marian(corpus: Path, directory: Path) -> None:
     model.generation_config.max_length = MARIAN_POSITIONS
     model.generation_config.num_beams = 12  # as FuguMT ships: the product must override it
     model.save_pretrained(directory)
-    shutil.rmtree(work)
 
 
 @pytest.fixture(scope="session")
@@ -181,7 +181,7 @@ def nllb_dir(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from transformers.tokenization_utils_base import generate_merges
 
     work = tmp_path_factory.mktemp("spm-nllb")
-    bpe = _train([corpus / "en.txt", corpus / "ja.txt"], work / "bpe", 2000, "bpe", SPM_LINES)
+    bpe = _train([corpus / "en.txt", corpus / "ja.txt"], work / "bpe", 2000, "bpe")
     processor = spm.SentencePieceProcessor(model_file=str(bpe))
     specials = ("<s>", "<pad>", "</s>", "<unk>")
     vocab = {token: i for i, token in enumerate(specials)}  # fairseq's order, as NLLB's
