@@ -10,6 +10,8 @@ model (d_model 64, 2+2 layers) and an NLLB-architecture M2M100 model are saved w
 from __future__ import annotations
 
 import fcntl
+import functools
+import hashlib
 import json
 import os
 import shutil
@@ -274,22 +276,29 @@ NLLB_REVISION = "f8d333a" + "0" * 33
 FUGUMT_2022_SPECIAL_TOKENS = '{"eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}'
 
 
-def hub_cache_put(cache: Path, repo_id: str, revision: str, files: dict[str, bytes]) -> Path:
-    """Lay ``files`` out as huggingface_hub leaves a download: content in ``blobs/``,
+def hub_cache_put(cache: Path, repo_id: str, revision: str, source: Path) -> Path:
+    """Lay the files of ``source`` out as huggingface_hub leaves a download: content in
+    ``blobs/`` (hard links to the built files, which tests must therefore never write to),
     ``snapshots/<revision>/`` of relative symlinks to them, ``refs/main``."""
-    import hashlib
-
     repo = cache / f"models--{repo_id.replace('/', '--')}"
     snapshot = repo / "snapshots" / revision
     (repo / "blobs").mkdir(parents=True, exist_ok=True)
     snapshot.mkdir(parents=True, exist_ok=True)
     (repo / "refs").mkdir(exist_ok=True)
     (repo / "refs" / "main").write_text(revision)
-    for name, data in files.items():
-        digest = hashlib.sha256(data).hexdigest()
-        (repo / "blobs" / digest).write_bytes(data)
-        (snapshot / name).symlink_to(Path("..", "..", "blobs", digest))
+    for file in sorted(source.iterdir()):
+        digest = _sha256(file)
+        blob = repo / "blobs" / digest
+        if not blob.exists():
+            os.link(file, blob)
+        (snapshot / file.name).symlink_to(Path("..", "..", "blobs", digest))
     return snapshot
+
+
+@functools.cache
+def _sha256(file: Path) -> str:
+    with open(file, "rb") as data:
+        return hashlib.file_digest(data, "sha256").hexdigest()
 
 
 def _fugumt_files(corpus: Path, work: Path) -> dict[str, bytes]:
@@ -357,24 +366,24 @@ def _fugumt_files(corpus: Path, work: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
-def fugumt_files(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+def fugumt_files(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory of FuguMT's files (see :func:`_fugumt_files`), built once per run."""
+
     def build(directory: Path) -> None:
         write_files(directory, _fugumt_files(corpus, tmp_path_factory.mktemp("fugumt")))
 
-    return files_of(built_once(tmp_path_factory, "fugumt-files", build))
+    return built_once(tmp_path_factory, "fugumt-files", build)
 
 
 @pytest.fixture(scope="session")
-def fugumt_2022_files(
-    fugumt_files: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, bytes]:
+def fugumt_2022_files(fugumt_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same model in the 2022 layout: float32 weights, no generation_config.json,
     the 65-byte special tokens map."""
 
     def build(directory: Path) -> None:
-        write_files(directory, _fugumt_2022(fugumt_files))
+        write_files(directory, _fugumt_2022(files_of(fugumt_files)))
 
-    return files_of(built_once(tmp_path_factory, "fugumt-2022-files", build))
+    return built_once(tmp_path_factory, "fugumt-2022-files", build)
 
 
 def _fugumt_2022(fugumt_files: dict[str, bytes]) -> dict[str, bytes]:
@@ -479,5 +488,10 @@ def _nllb_files(corpus: Path, work: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
-def nllb_files(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    return _nllb_files(corpus, tmp_path_factory.mktemp("nllb-published"))
+def nllb_files(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory of NLLB-200's files, shrunk (see :func:`_nllb_files`), built once per run."""
+
+    def build(directory: Path) -> None:
+        write_files(directory, _nllb_files(corpus, tmp_path_factory.mktemp("nllb-published")))
+
+    return built_once(tmp_path_factory, "nllb-files", build)

@@ -88,6 +88,7 @@ def convert_model(
         if any(out.iterdir()):
             raise ModelFormatError(f"{out} exists and is not empty")
     family = family_of(source)
+    _check_tokenizer(ResolvedModel(model_id, str(source), "transformers", family))
     copy_files = [name for name in TOKENIZER_FILES if (source / name).is_file()]
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
@@ -139,6 +140,21 @@ def _write_metadata(directory: Path, metadata: dict[str, object]) -> None:
     (directory / METADATA_FILE).write_text(
         json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
+
+
+def _check_tokenizer(model: ResolvedModel) -> None:
+    """Load the source's tokenizer before its weights: a broken tokenizer file fails in a
+    fraction of a second, not after loading (and converting) gigabytes of weights."""
+    from matome_crawl.translate.backends import load_tokenizer
+
+    try:
+        with warnings.catch_warnings(), quiet_transformers():
+            load_tokenizer(model, DEFAULT_TARGET_LANG)
+    except CONVERSION_ERRORS as exc:
+        raise ModelFormatError(
+            f"cannot convert {model.model_id} to CTranslate2: its tokenizer does not load "
+            f"({_first_line(exc)}); nothing was kept"
+        ) from exc
 
 
 def check_conversion(model: ResolvedModel) -> None:

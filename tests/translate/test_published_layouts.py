@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -229,7 +230,7 @@ def test_a_local_copy_reads_its_licence_from_the_model_card(fugumt, tmp_path):
     local = tmp_path / "my-fugumt"
     local.mkdir()
     for file in fugumt.iterdir():
-        (local / file.name).write_bytes(file.read_bytes())
+        shutil.copyfile(file, local / file.name)
     runner = CliRunner()
     args = ["model", "info", "--model", str(local), "--format", "json"]
     assert fields(runner.invoke(cli, args))["license"].startswith("unknown")
@@ -243,13 +244,14 @@ def test_a_model_that_does_not_convert_is_one_line_and_leaves_nothing(fugumt, tm
     broken = tmp_path / "broken-fugumt"
     broken.mkdir()
     for file in fugumt.iterdir():
-        (broken / file.name).write_bytes(file.read_bytes())
+        shutil.copyfile(file, broken / file.name)
     (broken / "target.spm").write_bytes(b"not a sentencepiece model")
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["model", "convert", str(broken), "--out", str(out)])
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "nothing was kept" in lines[0], result.stderr
+    assert "its tokenizer does not load" in lines[0]  # found before the weights are read
     assert not out.exists() and not list(tmp_path.glob(".out-*"))
 
 
