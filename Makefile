@@ -60,12 +60,14 @@ TEST_WORKERS ?= $(shell n=$$(( $$(nproc) + 1 )); echo $$(( n < 8 ? n : 8 )))
 
 # With PYTHONDONTWRITEBYTECODE set (as on the project's machines) every worker and every CLI
 # process a test starts compiled the sources and rewrote the tests' asserts anew: the tests
-# keep bytecode under .venv/pycache instead, which also leaves the tree clean.
+# write bytecode (into the ignored __pycache__ directories). pip compiled the installed
+# packages at install time; a PYTHONPYCACHEPREFIX would hide that bytecode and have a fresh
+# clone's first run compile torch, transformers and the rest again in every worker.
 test: install postgres-server browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MATOME_REQUIRE_POSTGRES=$(MATOME_REQUIRE_POSTGRES) MATOME_REQUIRE_BROWSER=$(MATOME_REQUIRE_BROWSER) \
-	  env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(abspath $(VENV))/pycache \
+	  env -u PYTHONDONTWRITEBYTECODE \
 	  $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 bench: install
