@@ -10,6 +10,7 @@ import shutil
 import signal
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -164,60 +165,72 @@ def run_and_kill(target, url: str, delay: float | None) -> tuple[int, float]:  #
     return child.exitcode, time.monotonic() - started
 
 
-def kill_points(duration: float, kills: int) -> list[float]:
-    """Delays spread over the whole run: one random point in each of ``kills`` equal slices."""
-    rng = random.Random()
-    return [duration * (i + rng.random()) / kills for i in range(kills)]
+class KillPoints:
+    """Kill delays spread over a run: one random point in each of ``slices`` equal slices of
+    its duration, sweep after sweep. The duration is measured once, and a loaded machine
+    runs the next ones faster or slower: a run that ends before its kill point shows the run
+    is shorter now, and later points are drawn within what it took."""
+
+    def __init__(self, duration: float, slices: int = 12) -> None:
+        self.duration, self.slices, self.rng = duration, slices, random.Random()
+
+    def delays(self, attempts: int) -> Iterator[float]:
+        for n in range(attempts):
+            yield self.duration * (n % self.slices + self.rng.random()) / self.slices
+
+    def finished_before(self, delay: float) -> None:
+        self.duration = min(self.duration, delay)
+
+
+def kill_runs(
+    target: Callable[[str], object], template: Path | None, tmp_path: Path, kills: int
+) -> Iterator[tuple[Path, float | None, int]]:
+    """Run ``target`` on fresh archives (copies of ``template``, or none): once whole, timed,
+    then killed at points within that time until ``kills`` runs were killed mid-way (at most
+    three sweeps); yields (archive, kill delay or None, exit code) of each run."""
+    timed = tmp_path / "timed.sqlite3"
+    if template is not None:
+        shutil.copy(template, timed)
+    code, duration = run_and_kill(target, f"sqlite:///{timed}", None)
+    assert code == 0
+    yield timed, None, code
+    points, killed = KillPoints(duration), 0
+    for n, delay in enumerate(points.delays(attempts=3 * points.slices)):
+        archive = tmp_path / f"killed-{n}.sqlite3"
+        if template is not None:
+            shutil.copy(template, archive)
+        code, _ = run_and_kill(target, f"sqlite:///{archive}", delay)
+        if code == 0:
+            points.finished_before(delay)
+        killed += code == -signal.SIGKILL
+        yield archive, round(delay, 3), code
+        if killed >= kills:
+            return
 
 
 @pytest.mark.slow
 def test_kill_9_during_upgrade_never_bricks_the_archive(tmp_path):
     template = tmp_path / "at-0001.sqlite3"
     build_archive_at_0001(template)
-    timed = tmp_path / "timed.sqlite3"
-    shutil.copy(template, timed)
-    code, duration = run_and_kill(_upgrade, f"sqlite:///{timed}", None)
-    assert code == 0
-    assert_intact(timed)
-
     outcomes = []
-    # Kill points spread over the measured run; a loaded machine runs slower or faster
-    # than the timed run, so go on until enough kills landed mid-upgrade (bounded).
-    for n, delay in enumerate(kill_schedule(duration)):
-        archive = tmp_path / f"killed-{n}.sqlite3"
-        shutil.copy(template, archive)
-        code, _ = run_and_kill(_upgrade, f"sqlite:///{archive}", delay)
+    for archive, delay, code in kill_runs(_upgrade, template, tmp_path, kills=10):
         probe = make_engine(f"sqlite:///{archive}")
         left_at = current_revision(probe)
         probe.dispose()
         # All or nothing: killed mid-way, the archive is still exactly at 0001.
         assert left_at in {"0001", head_revision()}
-        outcomes.append((round(delay, 3), code, left_at))
+        outcomes.append((delay, code, left_at))
         assert_intact(archive)
-        if sum(1 for o in outcomes if o[1] == -signal.SIGKILL) >= 10:
-            break
     killed = [o for o in outcomes if o[1] == -signal.SIGKILL]
     assert len(killed) >= 10, outcomes
     assert any(o[2] == "0001" for o in killed), outcomes
 
 
-def kill_schedule(duration: float, rounds: int = 3, kills: int = 12) -> list[float]:
-    """Up to ``rounds`` sweeps of ``kills`` points over the run, each sweep a little earlier."""
-    return [d for r in range(rounds) for d in kill_points(duration * (1 - 0.25 * r), kills)]
-
-
 @pytest.mark.slow
 def test_kill_9_during_first_creation(tmp_path):
-    timed = tmp_path / "timed.sqlite3"
-    code, duration = run_and_kill(_create, f"sqlite:///{timed}", None)
-    assert code == 0
     outcomes = []
-    for n, delay in enumerate(kill_schedule(duration, kills=10)):
-        if sum(1 for o in outcomes if o[1] == -signal.SIGKILL) >= 8:
-            break
-        archive = tmp_path / f"new-{n}.sqlite3"
-        code, _ = run_and_kill(_create, f"sqlite:///{archive}", delay)
-        outcomes.append((round(delay, 3), code))
+    for archive, delay, code in kill_runs(_create, None, tmp_path, kills=8):
+        outcomes.append((delay, code))
         database = connect(f"sqlite:///{archive}")
         try:
             assert current_revision(database.engine) == head_revision()
