@@ -8,11 +8,13 @@ never creates a file, writes or migrates. Every failure the user can fix is an
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,7 +93,7 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-u
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     # WAL lets a reader (matome sql, Datasette) run while a crawl writes.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _enable_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -151,6 +153,28 @@ def open_sqlite_readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
 
 
+def _enable_wal(cursor: sqlite3.Cursor) -> None:
+    """``PRAGMA journal_mode=WAL``: a no-op once the file is in WAL mode (the mode persists).
+
+    Switching takes the file whole, and when two connections switch a new file at once
+    SQLite answers one of them "database is locked" at once, without its busy handler
+    (waiting would deadlock them): first opens of a new archive from several processes
+    failed so. That answer is retried up to the busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = (exc.sqlite_errorname or "").startswith("SQLITE_BUSY")
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -158,14 +182,22 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def head_revision() -> str:
-    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+@functools.cache
+def _revisions() -> tuple[str, frozenset[str]]:
+    """(the newest revision, every known one). The scripts ship with the package: read once
+    per process, not on every open (each read loads every migration script)."""
+    scripts = ScriptDirectory(str(MIGRATIONS_DIR))
+    head = scripts.get_current_head()
     assert head is not None, "no migrations"
-    return head
+    return head, frozenset(s.revision for s in scripts.walk_revisions())
 
 
-def known_revisions() -> set[str]:
-    return {s.revision for s in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+def head_revision() -> str:
+    return _revisions()[0]
+
+
+def known_revisions() -> frozenset[str]:
+    return _revisions()[1]
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -248,7 +280,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
         dbapi_connection.isolation_level = None  # the driver opens no transaction itself
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(cursor)
         # Batch migrations copy and drop tables; foreign keys would fire on the copies.
         cursor.execute("PRAGMA foreign_keys=OFF")
         cursor.close()

@@ -9,6 +9,7 @@ import random
 import shutil
 import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -240,6 +241,34 @@ def test_kill_9_during_first_creation(tmp_path):
         finally:
             database.dispose()
     assert sum(1 for o in outcomes if o[1] == -signal.SIGKILL) >= 8, outcomes
+
+
+def test_simultaneous_first_connections_all_switch_to_wal(tmp_path):
+    """Connections switching a new file to WAL at the same moment: SQLite answered one of
+    each clash "database is locked" at once, without waiting (concurrent first opens of
+    a new archive failed now and then). Threads clash far more often than processes."""
+    failures: list[str] = []
+
+    def open_at_once(url: str, barrier: threading.Barrier) -> None:
+        engine = make_engine(url)
+        try:
+            barrier.wait(10)
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        except Exception as exc:  # reported below
+            failures.append(f"{type(exc).__name__}: {exc}".splitlines()[0])
+        finally:
+            engine.dispose()
+
+    for n in range(60):  # about one round in six clashed
+        barrier = threading.Barrier(8)
+        url = f"sqlite:///{tmp_path / f'new-{n}.sqlite3'}"
+        threads = [threading.Thread(target=open_at_once, args=(url, barrier)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert failures == []
 
 
 def test_concurrent_first_opens_of_a_new_archive(tmp_path):

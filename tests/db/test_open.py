@@ -163,3 +163,23 @@ def test_read_commands_on_read_only_storage(archive, tmp_path):
     codes = json.loads(process.stdout)
     assert {name: code for name, (code, _) in codes.items()} == dict.fromkeys(IDS, 0), codes
     assert "zeppelin" in codes["search"][1].lower()
+
+
+def test_opening_an_up_to_date_archive_reads_no_migration_script(database, db_path, monkeypatch):
+    """The scripts are read once per process: each read loaded all of them (~20 ms per
+    command, and per open in a long process)."""
+    import alembic.util
+
+    from db.engine import connect
+
+    loaded: list[str] = []
+    real = alembic.util.load_python_file
+
+    def counting(directory: str, filename: str):  # type: ignore[no-untyped-def]
+        loaded.append(filename)
+        return real(directory, filename)
+
+    monkeypatch.setattr(alembic.util, "load_python_file", counting)
+    for read_only in (False, True):
+        connect(f"sqlite:///{db_path}", read_only=read_only).dispose()
+    assert loaded == []
