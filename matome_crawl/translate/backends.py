@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -196,11 +197,14 @@ def load_ctranslate2(path: str, **settings: Any) -> Any:
 
 
 @contextlib.contextmanager
-def quiet_transformers() -> Iterator[None]:
-    """No "Loading weights" / "Writing model shards" bars from transformers while a model
-    is loaded or converted (the product shows its own progress); put back after."""
+def contained_transformers() -> Iterator[None]:
+    """While a model is loaded or converted: no "Loading weights" / "Writing model shards"
+    bars from transformers (the product shows its own progress), and no variable left in
+    ``os.environ`` (importing transformers' model code imports ``torch._dynamo``, which
+    sets ``TORCHINDUCTOR_CACHE_DIR``). Both put back after."""
     from transformers.utils import logging as transformers_logging
 
+    environment = set(os.environ)
     enabled = transformers_logging.is_progress_bar_enabled()
     transformers_logging.disable_progress_bar()
     try:
@@ -208,6 +212,8 @@ def quiet_transformers() -> Iterator[None]:
     finally:
         if enabled:
             transformers_logging.enable_progress_bar()
+        for added in set(os.environ) - environment:
+            del os.environ[added]
 
 
 @contextlib.contextmanager
@@ -244,7 +250,7 @@ class TransformersBackend(_TokenizerMixin):
         )
         self.tokenizer = load_tokenizer(model, target_lang)
         dtype = torch.float16 if self.device == "cuda" else torch.float32
-        with _torch_threads(options.threads), quiet_transformers():
+        with _torch_threads(options.threads), contained_transformers():
             self.model = AutoModelForSeq2SeqLM.from_pretrained(
                 model.path, local_files_only=True, dtype=dtype
             ).to(self.device)

@@ -9,7 +9,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from matome_crawl.translate.backends import quiet_transformers
+from matome_crawl.translate.backends import contained_transformers
 from matome_crawl.translate.models import (
     METADATA_FILE,
     TOKENIZER_FILES,
@@ -96,7 +96,7 @@ def convert_model(
         logger.info(
             "converting %s (%s) to %s, quantization %s", model_id, source, out, quantization
         )
-        with warnings.catch_warnings(), quiet_transformers():
+        with warnings.catch_warnings(), contained_transformers():
             # see backends._load_tokenizer: MarianTokenizer's sacremoses hint is moot
             warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
             try:
@@ -148,7 +148,7 @@ def _check_tokenizer(model: ResolvedModel) -> None:
     from matome_crawl.translate.backends import load_tokenizer
 
     try:
-        with warnings.catch_warnings(), quiet_transformers():
+        with warnings.catch_warnings(), contained_transformers():
             load_tokenizer(model, DEFAULT_TARGET_LANG)
     except CONVERSION_ERRORS as exc:
         raise ModelFormatError(
