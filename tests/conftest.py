@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -120,6 +121,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (i.path for i in items if i.path in slow and "marian_dir" in i.fixturenames), None
     )
     items.sort(key=lambda item: 0 if item.path == builder else 1 if item.path in slow else 2)
+
+
+_frozen_before: list[Path] = []
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """At the start of each test file, what is alive (libraries, models, session fixtures)
+    leaves the garbage collector's view (``gc.freeze``): with torch, transformers and Ray
+    loaded, each full collection walked millions of long-lived objects, about 6 s of CPU per
+    worker; now about 1.5 s. Recent cyclic garbage is collected first (a cheap young
+    collection), so little stays in memory for good."""
+    if _frozen_before[-1:] != [item.path]:
+        _frozen_before[:] = [item.path]
+        gc.collect(1)
+        gc.freeze()
 
 
 @pytest.fixture
