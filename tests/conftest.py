@@ -123,7 +123,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: 0 if item.path == builder else 1 if item.path in slow else 2)
 
 
-_frozen_before: list[Path] = []
+_last_file: Path | None = None
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -132,8 +132,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     loaded, each full collection walked millions of long-lived objects, about 6 s of CPU per
     worker; now about 1.5 s. Recent cyclic garbage is collected first (a cheap young
     collection), so little stays in memory for good."""
-    if _frozen_before[-1:] != [item.path]:
-        _frozen_before[:] = [item.path]
+    global _last_file
+    if item.path != _last_file:
+        _last_file = item.path
         gc.collect(1)
         gc.freeze()
 

@@ -148,8 +148,7 @@ def _check_tokenizer(model: ResolvedModel) -> None:
     from matome_crawl.translate.backends import load_tokenizer
 
     try:
-        with warnings.catch_warnings(), contained_transformers():
-            load_tokenizer(model, DEFAULT_TARGET_LANG)
+        load_tokenizer(model, DEFAULT_TARGET_LANG)
     except CONVERSION_ERRORS as exc:
         raise ModelFormatError(
             f"cannot convert {model.model_id} to CTranslate2: its tokenizer does not load "
